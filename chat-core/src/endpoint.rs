@@ -1,0 +1,225 @@
+//! The service endpoint, URL building, and path-segment encoding.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::Error;
+
+/// The ACS resource endpoint, e.g. `https://contoso.communication.azure.com`.
+///
+/// `https://` only, unless plain HTTP was asked for explicitly with
+/// [`Endpoint::parse_allowing_loopback_http`], and then only for a loopback host (`127.0.0.0/8`,
+/// `::1`, `localhost`). Cloning is cheap.
+#[derive(Clone, Eq, PartialEq)]
+pub struct Endpoint(Arc<Inner>);
+
+#[derive(Eq, PartialEq)]
+struct Inner {
+    /// `scheme://host[:port]`, no trailing slash.
+    base: String,
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Endpoint {
+    /// Reads an `https://` endpoint. A path, query or fragment is refused; a trailing `/` is
+    /// dropped.
+    pub fn parse(endpoint: &str) -> Result<Self, Error> {
+        Self::parse_inner(endpoint, false)
+    }
+
+    /// Reads an endpoint that may also be `http://`, for a loopback host only (a local emulator
+    /// or test server). `https://` endpoints are accepted for any host.
+    pub fn parse_allowing_loopback_http(endpoint: &str) -> Result<Self, Error> {
+        Self::parse_inner(endpoint, true)
+    }
+
+    fn parse_inner(endpoint: &str, allow_loopback_http: bool) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::InvalidInput {
+            argument: "endpoint",
+            reason,
+        };
+        let url = url::Url::parse(endpoint.trim()).map_err(|e| invalid(e.to_string()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| invalid("no host".into()))?
+            .to_ascii_lowercase();
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_loopback_http && is_loopback(&host) => {}
+            "http" if allow_loopback_http => {
+                return Err(invalid(format!(
+                    "http:// is allowed for loopback hosts only, not {host}"
+                )))
+            }
+            "http" => {
+                return Err(invalid(
+                    "http:// is refused: use https://, or allow plain HTTP to a loopback host \
+                     explicitly"
+                        .into(),
+                ))
+            }
+            other => return Err(invalid(format!("unsupported scheme {other}"))),
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid("an endpoint has no path, query or fragment".into()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("an endpoint carries no user info".into()));
+        }
+        let scheme = url.scheme().to_owned();
+        let port = url.port();
+        let mut base = format!("{scheme}://{host}");
+        if let Some(p) = port {
+            base.push_str(&format!(":{p}"));
+        }
+        Ok(Self(Arc::new(Inner {
+            base,
+            scheme,
+            host,
+            port,
+        })))
+    }
+
+    /// `scheme://host[:port]`, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0.base
+    }
+
+    /// The scheme, `https` or (loopback only) `http`.
+    pub fn scheme(&self) -> &str {
+        &self.0.scheme
+    }
+
+    /// The host name, lower-case.
+    pub fn host(&self) -> &str {
+        &self.0.host
+    }
+
+    /// The port, when it is not the scheme's default.
+    pub fn port(&self) -> Option<u16> {
+        self.0.port
+    }
+
+    /// The authority as sent in the `Host` header: host, and `:port` when not the default.
+    pub fn authority(&self) -> &str {
+        let base = self.as_str();
+        base.split_once("://").map_or(base, |(_, a)| a)
+    }
+
+    /// True when `url` is on this endpoint: same scheme, host and port.
+    pub fn owns(&self, url: &url::Url) -> bool {
+        url.scheme() == self.scheme()
+            && url.host_str().map(str::to_ascii_lowercase).as_deref() == Some(self.host())
+            && url.port() == self.port()
+    }
+
+    /// Builds `base + path + "?" + query` as a URI. `path` must start with `/` and have its
+    /// segments encoded already (see [`encode_path_segment`]).
+    pub fn uri(&self, path: &str, query: &str) -> Result<http::Uri, Error> {
+        let mut s = String::with_capacity(self.as_str().len() + path.len() + query.len() + 1);
+        s.push_str(self.as_str());
+        s.push_str(path);
+        if !query.is_empty() {
+            s.push('?');
+            s.push_str(query);
+        }
+        http::Uri::try_from(s).map_err(|e| Error::InvalidInput {
+            argument: "request uri",
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Endpoint").field(&self.as_str()).finish()
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Percent-encodes one path segment: everything but RFC 3986 unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`), as the official SDKs do (`19:abc@thread.v2` →
+/// `19%3Aabc%40thread.v2`).
+pub fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len() + 8);
+    encode_into(&mut out, segment);
+    out
+}
+
+/// Percent-encodes a query value with the same rule as [`encode_path_segment`].
+pub fn encode_query_value(value: &str) -> String {
+    encode_path_segment(value)
+}
+
+fn encode_into(out: &mut String, s: &str) {
+    let hex = |n: u8| char::from_digit(u32::from(n), 16).map_or('0', |c| c.to_ascii_uppercase());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0x0f));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_https_and_drops_trailing_slash() {
+        let e = Endpoint::parse("https://Contoso.communication.azure.com/").unwrap();
+        assert_eq!(e.as_str(), "https://contoso.communication.azure.com");
+        assert_eq!(e.authority(), "contoso.communication.azure.com");
+    }
+
+    #[test]
+    fn refuses_http_unless_loopback_and_asked() {
+        assert!(Endpoint::parse("http://127.0.0.1:8080").is_err());
+        assert!(Endpoint::parse_allowing_loopback_http("http://example.com").is_err());
+        let e = Endpoint::parse_allowing_loopback_http("http://127.0.0.1:8080").unwrap();
+        assert_eq!(e.authority(), "127.0.0.1:8080");
+        assert!(Endpoint::parse_allowing_loopback_http("http://[::1]:9").is_ok());
+        assert!(Endpoint::parse_allowing_loopback_http("http://localhost:9").is_ok());
+    }
+
+    #[test]
+    fn refuses_paths_and_queries() {
+        assert!(Endpoint::parse("https://x.com/chat").is_err());
+        assert!(Endpoint::parse("https://x.com/?a=b").is_err());
+    }
+
+    #[test]
+    fn encodes_thread_ids_like_the_sdks() {
+        assert_eq!(
+            encode_path_segment("19:1LP8h-5WKv_uDw1@thread.v2"),
+            "19%3A1LP8h-5WKv_uDw1%40thread.v2"
+        );
+        assert_eq!(encode_path_segment("8:acs:abc_def"), "8%3Aacs%3Aabc_def");
+        assert_eq!(encode_path_segment("é /"), "%C3%A9%20%2F");
+    }
+
+    #[test]
+    fn owns_only_its_own_host() {
+        let e = Endpoint::parse("https://a.com").unwrap();
+        assert!(e.owns(&url::Url::parse("https://A.com/chat?x=1").unwrap()));
+        assert!(!e.owns(&url::Url::parse("https://b.com/chat").unwrap()));
+        assert!(!e.owns(&url::Url::parse("http://a.com/chat").unwrap()));
+        assert!(!e.owns(&url::Url::parse("https://a.com:444/chat").unwrap()));
+    }
+}

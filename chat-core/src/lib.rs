@@ -1,0 +1,58 @@
+//! # chat-core
+//!
+//! The sans-IO protocol core of a Rust client for Azure Communication Services (ACS) Chat and
+//! Identity. It builds [`http::Request`]s, parses [`http::Response`]s and runs the small state
+//! machines a client needs — and does no I/O at all.
+//!
+//! **In scope:** every chat operation and the identity operations, as pure request builders and
+//! response parsers; the models of every definition in the service's OpenAPI documents;
+//! pagination ([`Pager`]); retry decisions ([`retry`]); the call driver ([`Call`]) that combines
+//! authorization, retries and the 401 refresh; user tokens and HMAC request signing ([`auth`]).
+//!
+//! **Out of scope:** sockets, TLS, clocks, sleeping, threads, random numbers. Time, randomness
+//! and ids are arguments. The transports (`chat-ureq`, `chat-hyper`) own them.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub use http;
+
+mod api_version;
+pub mod auth;
+mod call;
+mod endpoint;
+mod error;
+pub mod http_date;
+mod operation;
+pub mod paging;
+pub mod retry;
+mod timestamp;
+
+// Resources: one module per REST resource.
+pub mod identifier;
+pub mod identity;
+pub mod messages;
+pub mod participants;
+pub mod read_receipts;
+pub mod threads;
+pub mod typing;
+
+pub use api_version::ApiVersion;
+pub use auth::{AccessKey, AccessToken};
+pub use call::{user_agent, Auth, Call, CallConfig, CallPoll, CLIENT_REQUEST_ID};
+pub use endpoint::{encode_path_segment, encode_query_value, Endpoint};
+pub use error::{
+    CommunicationError, CommunicationErrorResponse, Error, ServiceError, TransportError,
+    TransportErrorKind,
+};
+pub use operation::{
+    empty_request, expect_no_content, expect_status, json_request, parse_json, ChatContext,
+    Idempotency, Operation, APPLICATION_JSON, MAX_RESPONSE_BODY_BYTES, MAX_RESPONSE_HEADERS,
+    MERGE_PATCH_JSON,
+};
+pub use paging::{ListOperation, PageRequest, Pager, RawPage};
+pub use retry::RetryOptions;
+pub use timestamp::Timestamp;

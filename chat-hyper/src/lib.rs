@@ -1,0 +1,2 @@
+//! chat-hyper
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! chat-testkit
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! chat-ureq
+#![forbid(unsafe_code)]
