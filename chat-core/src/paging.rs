@@ -43,6 +43,13 @@ pub struct RawPage<T> {
     pub next_link: Option<String>,
 }
 
+impl<T> RawPage<T> {
+    /// A page (for tests and replay tools).
+    pub fn new(items: Vec<T>, next_link: Option<String>) -> Self {
+        Self { items, next_link }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Collection<T> {
@@ -143,8 +150,20 @@ impl<L: ListOperation> Pager<L> {
     /// Takes the page the last [`PageRequest`] returned; gives back its items. Refuses (and ends
     /// the listing on) a `nextLink` to another host or one already followed.
     pub fn handle_page(&mut self, page: RawPage<L::Item>) -> Result<Vec<L::Item>, Error> {
-        if let Next::Link(current) = std::mem::replace(&mut self.next, Next::End) {
-            self.visited.insert(current);
+        match std::mem::replace(&mut self.next, Next::End) {
+            Next::Link(current) => {
+                self.visited.insert(current);
+            }
+            Next::First => {
+                // The first page counts as visited too: a link back to it would loop.
+                let first = self.list.first_page(&self.ctx).ok();
+                if let Some(link) =
+                    first.and_then(|r| normalize_link(&self.ctx, &r.uri().to_string()).ok())
+                {
+                    self.visited.insert(link);
+                }
+            }
+            Next::End => {}
         }
         self.pages += 1;
         if let Some(link) = page.next_link {
