@@ -1,8 +1,13 @@
-//! Credentials: user access tokens for chat, the resource access key for identity.
+//! Credentials: user access tokens for chat (and the [`TokenCache`] machine that keeps them
+//! fresh), the resource access key for identity, and HMAC request signing.
 
 mod access_key;
 mod access_token;
 pub mod hmac;
+mod token_cache;
 
 pub use access_key::AccessKey;
 pub use access_token::AccessToken;
+pub use token_cache::{
+    TokenCache, TokenPoll, ON_DEMAND_WINDOW, PROACTIVE_WINDOW, REFRESH_RETRY_DELAY,
+};
