@@ -1,1 +1,11 @@
-//! (in progress)
+//! Replaying recordings: in memory on a virtual clock ([`ReplayTransport`]), or over sockets on
+//! 127.0.0.1 ([`ReplayServer`]) for the real transports. Both answer from a [`ReplayQueue`] and
+//! keep every request that matched nothing as a [`Mismatch`].
+
+pub mod queue;
+pub mod server;
+pub mod transport;
+
+pub use queue::{Exchange, Mismatch, ReplayQueue};
+pub use server::ReplayServer;
+pub use transport::ReplayTransport;

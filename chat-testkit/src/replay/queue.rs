@@ -1,0 +1,137 @@
+//! The queue of recorded entries both replay flavours answer from.
+
+use std::collections::VecDeque;
+
+use chat_core::http::{Request, Response, StatusCode};
+
+use crate::recording::scrub::restored_response_body;
+use crate::recording::{Difference, Entry, Matcher, Recording};
+
+/// A request that matched no remaining recorded entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Our request's method.
+    pub method: String,
+    /// Our request's URI.
+    pub uri: String,
+    /// Index in the recording of the entry it was compared with (the first remaining one), or
+    /// `None` when the recording had run out.
+    pub entry: Option<usize>,
+    /// How it differs from that entry.
+    pub difference: Option<Difference>,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ", self.method, self.uri)?;
+        match (&self.entry, &self.difference) {
+            (Some(i), Some(d)) => write!(f, "does not match entry {i}: {d}"),
+            _ => f.write_str("came after the recording ran out"),
+        }
+    }
+}
+
+/// One exchange that was answered from the recording.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// Index of the recorded entry that answered.
+    pub entry: usize,
+    /// The request we sent.
+    pub request: Request<Vec<u8>>,
+}
+
+/// Recorded entries not used yet, the matcher, and what happened so far.
+///
+/// A request is answered with the response of the first remaining entry it matches (so
+/// recorded order holds among equal requests), and that entry is used up. A request that
+/// matches none gets a `404` with code `ReplayMismatch` and is kept as a [`Mismatch`].
+/// Responses are restored with [`crate::recording::scrub::restored_response_body`].
+#[derive(Debug)]
+pub struct ReplayQueue {
+    all: Vec<Entry>,
+    remaining: VecDeque<usize>,
+    matcher: Matcher,
+    mismatches: Vec<Mismatch>,
+    exchanges: Vec<Exchange>,
+}
+
+impl ReplayQueue {
+    /// A queue holding every entry of `recording`.
+    pub fn new(recording: &Recording, matcher: Matcher) -> Self {
+        Self {
+            all: recording.entries.clone(),
+            remaining: (0..recording.entries.len()).collect(),
+            matcher,
+            mismatches: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
+    /// Answers one request.
+    pub fn answer(&mut self, request: Request<Vec<u8>>) -> Response<Vec<u8>> {
+        let found = self.remaining.iter().position(|&i| {
+            self.all
+                .get(i)
+                .is_some_and(|e| self.matcher.check(&request, e).is_ok())
+        });
+        let answered = found
+            .and_then(|p| self.remaining.remove(p))
+            .and_then(|index| {
+                let body = restored_response_body(&self.all, index)?;
+                let response = self.all.get(index)?.response_with_body(body).ok()?;
+                Some((index, response))
+            });
+        match answered {
+            Some((entry, response)) => {
+                self.exchanges.push(Exchange { entry, request });
+                response
+            }
+            None => self.refuse(&request),
+        }
+    }
+
+    fn refuse(&mut self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+        let head = self.remaining.front().copied();
+        let difference = head
+            .and_then(|i| self.all.get(i))
+            .and_then(|e| self.matcher.check(request, e).err());
+        let mismatch = Mismatch {
+            method: request.method().to_string(),
+            uri: request.uri().to_string(),
+            entry: head,
+            difference,
+        };
+        let body = serde_json::json!({"error": {
+            "code": "ReplayMismatch",
+            "message": mismatch.to_string(),
+        }});
+        self.mismatches.push(mismatch);
+        let mut response = Response::new(serde_json::to_vec(&body).unwrap_or_default());
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response.headers_mut().insert(
+            "content-type",
+            chat_core::http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
+    /// Requests that matched nothing, in order.
+    pub fn mismatches(&self) -> &[Mismatch] {
+        &self.mismatches
+    }
+
+    /// The exchanges answered, in order.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// Indexes of the recorded entries not used yet.
+    pub fn remaining(&self) -> Vec<usize> {
+        self.remaining.iter().copied().collect()
+    }
+
+    /// Every entry of the recording.
+    pub fn entries(&self) -> &[Entry] {
+        &self.all
+    }
+}

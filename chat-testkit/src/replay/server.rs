@@ -1,0 +1,143 @@
+//! The replay server: answers HTTP/1.1 requests on 127.0.0.1 from a recording, so the real ureq
+//! and hyper transports can be replayed over sockets.
+//!
+//! The listening socket is bound synchronously in [`ReplayServer::start`] (like
+//! `std::net::TcpListener`), so clients may connect as soon as it returns. The server runs on
+//! its own thread with its own single-threaded tokio runtime, and stops when dropped. Requests
+//! are answered as [`ReplayQueue::answer`] says; the mismatches are kept for the test to assert.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+use chat_core::http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
+
+use super::queue::{Mismatch, ReplayQueue};
+use crate::recording::{Matcher, Recording};
+
+/// A replay server on 127.0.0.1. Dropping it stops it.
+#[derive(Debug)]
+pub struct ReplayServer {
+    addr: SocketAddr,
+    queue: Arc<Mutex<ReplayQueue>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ReplayServer {
+    /// Binds 127.0.0.1 on a free port and starts answering from `recording`.
+    pub fn start(recording: &Recording, matcher: Matcher) -> io::Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let queue = Arc::new(Mutex::new(ReplayQueue::new(recording, matcher)));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (tx, rx) = oneshot::channel();
+        let shared = Arc::clone(&queue);
+        let thread = std::thread::Builder::new()
+            .name("chat-replay-server".into())
+            .spawn(move || runtime.block_on(serve(listener, shared, rx)))?;
+        Ok(Self {
+            addr,
+            queue,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The endpoint to give a client: `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests that matched no remaining entry, so far.
+    pub fn mismatches(&self) -> Vec<Mismatch> {
+        self.lock().mismatches().to_vec()
+    }
+
+    /// How many requests were answered from the recording so far.
+    pub fn answered(&self) -> usize {
+        self.lock().exchanges().len()
+    }
+
+    /// Indexes of the recorded entries not used yet.
+    pub fn remaining(&self) -> Vec<usize> {
+        self.lock().remaining()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReplayQueue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for ReplayServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            // The server may already be gone; then there is nothing to stop.
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    queue: Arc<Mutex<ReplayQueue>>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let queue = Arc::clone(&queue);
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| answer(req, Arc::clone(&queue)));
+                    // A client that goes away mid-exchange is not the server's problem.
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+async fn answer(
+    request: Request<Incoming>,
+    queue: Arc<Mutex<ReplayQueue>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => Vec::new(),
+    };
+    let request = Request::from_parts(parts, body);
+    let response = queue
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .answer(request);
+    let (parts, body) = response.into_parts();
+    Ok(Response::from_parts(parts, Full::new(Bytes::from(body))))
+}

@@ -1,0 +1,159 @@
+//! The in-memory replay transport: runs [`Call`]s and [`Pager`] listings against a recording,
+//! on a virtual clock.
+//!
+//! Each transmitted request is answered with the response of the first remaining recorded entry
+//! it matches (recorded order is kept among equals); the entry is then used up. A request that
+//! matches no remaining entry is answered with a `404` whose code is `ReplayMismatch`, and the
+//! [`Mismatch`] is kept so a test can assert that none happened. Sleeping advances the virtual
+//! clock and nothing else; bearer tokens come from one fixed test token; identity calls are
+//! signed with a fixed test key.
+
+use std::time::{Duration, SystemTime};
+
+use chat_core::http::{Request, Response};
+use chat_core::{
+    AccessKey, AccessToken, Auth, Call, CallConfig, CallPoll, ChatContext, Error, ListOperation,
+    Operation, Pager, TransportError,
+};
+
+use super::queue::{Exchange, Mismatch, ReplayQueue};
+use crate::recording::{Entry, Matcher, Recording};
+
+/// Where the virtual clock starts: 2023-11-14T22:13:20Z.
+pub const VIRTUAL_EPOCH_SECS: u64 = 1_700_000_000;
+
+/// The bearer token every replayed chat call carries.
+pub const TEST_TOKEN: &str = "replay-test-token";
+
+/// The access key identity calls are signed with (base64 of `replay-test-key`).
+pub const TEST_ACCESS_KEY: &str = "cmVwbGF5LXRlc3Qta2V5";
+
+/// Replays a recording in memory, on a virtual clock.
+#[derive(Debug)]
+pub struct ReplayTransport {
+    queue: ReplayQueue,
+    now: SystemTime,
+    token: AccessToken,
+    seed: u64,
+}
+
+impl ReplayTransport {
+    /// A transport that answers from `recording`, comparing with `matcher`.
+    pub fn new(recording: &Recording, matcher: Matcher) -> Self {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(VIRTUAL_EPOCH_SECS);
+        Self {
+            queue: ReplayQueue::new(recording, matcher),
+            now,
+            token: AccessToken::new(TEST_TOKEN, now + Duration::from_secs(24 * 3600)),
+            seed: 0x5eed,
+        }
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+
+    /// Moves the virtual clock forward (never back).
+    pub fn advance_to(&mut self, until: SystemTime) {
+        if until > self.now {
+            self.now = until;
+        }
+    }
+
+    /// The fixed test token.
+    pub fn token(&self) -> &AccessToken {
+        &self.token
+    }
+
+    /// A call config for chat calls: bearer auth with the test token.
+    pub fn chat_config(&self) -> CallConfig {
+        CallConfig::new(Auth::Bearer)
+    }
+
+    /// A call config for identity calls: HMAC signing with [`TEST_ACCESS_KEY`].
+    pub fn identity_config(&self) -> Result<CallConfig, Error> {
+        Ok(CallConfig::new(Auth::AccessKey(AccessKey::from_base64(
+            TEST_ACCESS_KEY,
+        )?)))
+    }
+
+    /// Requests that matched nothing, in order.
+    pub fn mismatches(&self) -> &[Mismatch] {
+        self.queue.mismatches()
+    }
+
+    /// The exchanges answered, in order.
+    pub fn exchanges(&self) -> &[Exchange] {
+        self.queue.exchanges()
+    }
+
+    /// Indexes of the recorded entries not used yet.
+    pub fn remaining(&self) -> Vec<usize> {
+        self.queue.remaining()
+    }
+
+    /// The entry at `index` of the recording.
+    pub fn entry(&self, index: usize) -> Option<&Entry> {
+        self.queue.entries().get(index)
+    }
+
+    /// Answers one request from the recording (see [`ReplayQueue::answer`]). Never fails: a
+    /// request that matches nothing gets a `404` and is kept as a [`Mismatch`].
+    pub fn send(&mut self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        Ok(self.queue.answer(request))
+    }
+
+    /// Runs a call to its end: the transport loop of `chat_core::Call`, with the virtual clock.
+    pub fn run<O: Operation>(&mut self, mut call: Call<O>) -> Result<O::Output, Error> {
+        loop {
+            match call.poll(self.now) {
+                CallPoll::Transmit(request) => match self.send(request) {
+                    Ok(response) => call.handle_response(self.now, response),
+                    Err(e) => call.handle_transport_error(self.now, e),
+                },
+                CallPoll::NeedToken { .. } => call.handle_token(self.token.clone()),
+                CallPoll::Sleep(until) => self.advance_to(until),
+                CallPoll::Done(result) => return result,
+            }
+        }
+    }
+
+    /// Runs `operation` as one call with `config`.
+    pub fn call<O: Operation>(
+        &mut self,
+        operation: O,
+        context: O::Context,
+        config: CallConfig,
+    ) -> Result<O::Output, Error> {
+        self.seed = self.seed.wrapping_add(1);
+        let id = format!("00000000-0000-4000-8000-{:012x}", self.seed);
+        let call = Call::new(operation, context, config, &id, self.seed)?;
+        self.run(call)
+    }
+
+    /// Runs a chat operation with bearer auth.
+    pub fn chat<O: Operation<Context = ChatContext>>(
+        &mut self,
+        operation: O,
+        context: &ChatContext,
+    ) -> Result<O::Output, Error> {
+        let config = self.chat_config();
+        self.call(operation, context.clone(), config)
+    }
+
+    /// Walks a whole listing, page by page, with bearer auth; returns every item.
+    pub fn list<L: ListOperation>(
+        &mut self,
+        list: L,
+        context: &ChatContext,
+    ) -> Result<Vec<L::Item>, Error> {
+        let mut pager = Pager::new(list, context.clone());
+        let mut items = Vec::new();
+        while let Some(page) = pager.poll_page() {
+            let raw = self.chat(page, context)?;
+            items.extend(pager.handle_page(raw)?);
+        }
+        Ok(items)
+    }
+}
