@@ -131,9 +131,7 @@ struct UserIn {
 #[serde(rename_all = "camelCase")]
 struct PhoneIn {
     value: String,
-    #[serde(default)]
     is_anonymous: Option<bool>,
-    #[serde(default)]
     asserted_id: Option<String>,
 }
 
@@ -141,9 +139,7 @@ struct PhoneIn {
 #[serde(rename_all = "camelCase")]
 struct TeamsUserIn {
     user_id: String,
-    #[serde(default)]
     is_anonymous: Option<bool>,
-    #[serde(default)]
     cloud: Option<CommunicationCloudEnvironment>,
 }
 
@@ -151,7 +147,6 @@ struct TeamsUserIn {
 #[serde(rename_all = "camelCase")]
 struct TeamsAppIn {
     app_id: String,
-    #[serde(default)]
     cloud: Option<CommunicationCloudEnvironment>,
 }
 
@@ -161,26 +156,18 @@ struct ExtensionIn {
     user_id: String,
     tenant_id: String,
     resource_id: String,
-    #[serde(default)]
     cloud: Option<CommunicationCloudEnvironment>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ModelIn {
-    #[serde(default)]
     kind: Option<Kind>,
-    #[serde(default)]
     raw_id: Option<String>,
-    #[serde(default)]
     communication_user: Option<UserIn>,
-    #[serde(default)]
     phone_number: Option<PhoneIn>,
-    #[serde(default)]
     microsoft_teams_user: Option<TeamsUserIn>,
-    #[serde(default)]
     microsoft_teams_app: Option<TeamsAppIn>,
-    #[serde(default)]
     teams_extension_user: Option<ExtensionIn>,
 }
 
