@@ -1,0 +1,175 @@
+//! The socket side: one `ureq::Agent` (rustls on ring, connection pool) and the mapping of its
+//! failures onto [`TransportError`].
+
+use std::error::Error as _;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_core::http::header::{HeaderValue, CONTENT_LENGTH, HOST};
+use chat_core::http::{HeaderMap, Method, Request, Response};
+use chat_core::{TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
+use ureq::config::AutoHeaderValue;
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::{Agent, Timeout};
+
+use crate::ClientOptions;
+
+/// One try's worth of HTTP over a pooled, TLS-by-default agent.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    agent: Agent,
+}
+
+impl Transport {
+    pub(crate) fn new(options: &ClientOptions) -> Self {
+        let roots = if options.root_certificates.is_empty() {
+            RootCerts::WebPki
+        } else {
+            let certs = options
+                .root_certificates
+                .iter()
+                .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+                .collect();
+            RootCerts::Specific(Arc::new(certs))
+        };
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(roots)
+            .build();
+        let agent = Agent::config_builder()
+            .tls_config(tls)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
+            .build()
+            .new_agent();
+        Self { agent }
+    }
+
+    /// Sends one request and reads the whole response, within `timeout`.
+    pub(crate) fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let request = wire_order(request);
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        let response = self.agent.run(request).map_err(classify)?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .into_with_config()
+            .limit(MAX_RESPONSE_BODY_BYTES as u64)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => TransportError::after_sending(
+                    TransportErrorKind::Protocol,
+                    format!("the response body exceeds {MAX_RESPONSE_BODY_BYTES} bytes"),
+                ),
+                other => after_head(other),
+            })?;
+        Ok(Response::from_parts(parts, body))
+    }
+}
+
+/// Puts the headers in the order both transports write them: `host` first, then the request's
+/// own headers, then `content-length` (also `0` for an empty POST/PUT/PATCH body).
+pub(crate) fn wire_order(request: Request<Vec<u8>>) -> Request<Vec<u8>> {
+    let (mut parts, body) = request.into_parts();
+    let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
+    if let Some(host) = parts
+        .uri
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        headers.insert(HOST, host);
+    }
+    let mut last = None;
+    for (name, value) in parts.headers.drain() {
+        if let Some(name) = name {
+            last = Some(name);
+        }
+        if let Some(name) = &last {
+            if name != HOST && name != CONTENT_LENGTH {
+                headers.append(name.clone(), value);
+            }
+        }
+    }
+    let has_body_method = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
+    if !body.is_empty() || has_body_method {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    parts.headers = headers;
+    Request::from_parts(parts, body)
+}
+
+/// Maps a failure of `Agent::run` (connect, send, read of the response head).
+fn classify(e: ureq::Error) -> TransportError {
+    use TransportErrorKind as K;
+    let message = e.to_string();
+    match e {
+        ureq::Error::Timeout(t) => {
+            if matches!(t, Timeout::Resolve | Timeout::Connect) {
+                TransportError::before_sending(K::Timeout, message)
+            } else {
+                TransportError::after_sending(K::Timeout, message)
+            }
+        }
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
+            TransportError::before_sending(K::Connect, message)
+        }
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => {
+            TransportError::before_sending(K::Tls, message)
+        }
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+            TransportError::before_sending(K::Refused, message)
+        }
+        ureq::Error::Io(io) => classify_io(&io, message),
+        ureq::Error::Protocol(_) => TransportError::after_sending(K::Protocol, message),
+        _ => TransportError::after_sending(K::Io, message),
+    }
+}
+
+/// An I/O failure: refused or unreachable connections and TLS handshake failures happen before
+/// anything is written; anything else may come after the request left.
+fn classify_io(io: &io::Error, message: String) -> TransportError {
+    use io::ErrorKind as E;
+    use TransportErrorKind as K;
+    if is_tls(io) {
+        return TransportError::before_sending(K::Tls, message);
+    }
+    match io.kind() {
+        E::ConnectionRefused | E::AddrNotAvailable | E::AddrInUse | E::NotFound => {
+            TransportError::before_sending(K::Connect, message)
+        }
+        E::TimedOut | E::WouldBlock => TransportError::after_sending(K::Timeout, message),
+        _ => TransportError::after_sending(K::Io, message),
+    }
+}
+
+fn is_tls(io: &io::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
+    while let Some(e) = source {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    io.source().is_some_and(|s| s.is::<rustls::Error>())
+}
+
+/// A failure while reading the body: the request certainly arrived.
+fn after_head(e: ureq::Error) -> TransportError {
+    let kind = match e {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::Protocol(_) => TransportErrorKind::Protocol,
+        _ => TransportErrorKind::Io,
+    };
+    TransportError::after_sending(kind, e.to_string())
+}
