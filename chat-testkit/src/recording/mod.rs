@@ -6,14 +6,18 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod check;
 pub mod format;
 pub mod matching;
 pub mod recorder;
+pub mod route;
 pub mod scrub;
 
+pub use check::{check_folder, CheckReport, Failure};
 pub use format::{Entry, Recording};
 pub use matching::{ApiVersionMatch, Difference, MatchOptions, Matcher};
 pub use recorder::Recorder;
+pub use route::{route, Route, RouteError, RoutedOperation};
 
 /// Why a recording could not be read, written or used.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -161,18 +161,36 @@ pub fn restore_response_body(body: &Value, next_request_uri: Option<&str>) -> Va
 
 /// The response of `entries[index]` as the service would have sent it: its body restored with
 /// [`restore_response_body`], the following entry standing in for a sanitized `nextLink` when
-/// it is a `GET` of the same path.
+/// it is a `GET` of the same path. Sanitized query values of that link become
+/// `sanitized.<index of the following entry>`: the recorders gave every page the same
+/// `syncState=sanitized`, and a pager refuses to follow one link twice. (The matcher still
+/// matches the recorded `sanitized` with anything.)
 pub fn restored_response_body(entries: &[Entry], index: usize) -> Option<Vec<u8>> {
     let entry = entries.get(index)?;
     let next = entries
         .get(index + 1)
-        .filter(|n| n.request_method.eq_ignore_ascii_case("GET") && n.path() == entry.path());
-    let body = restore_response_body(&entry.response_body, next.map(|n| n.request_uri.as_str()));
+        .filter(|n| n.request_method.eq_ignore_ascii_case("GET") && n.path() == entry.path())
+        .map(|n| unique_link(&n.request_uri, index + 1));
+    let body = restore_response_body(&entry.response_body, next.as_deref());
     Some(match &body {
         Value::Null => Vec::new(),
         Value::String(s) => s.as_bytes().to_vec(),
         other => serde_json::to_vec(other).unwrap_or_default(),
     })
+}
+
+fn unique_link(uri: &str, index: usize) -> String {
+    let Some((head, query)) = uri.split_once('?') else {
+        return uri.to_owned();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if sanitized(v) => format!("{k}={SANITIZED}.{index}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", parts.join("&"))
 }
 
 #[cfg(test)]

@@ -142,16 +142,21 @@ impl ReplayTransport {
         self.call(operation, context.clone(), config)
     }
 
-    /// Walks a whole listing, page by page, with bearer auth; returns every item.
+    /// Walks a whole listing from its first page, with bearer auth; returns every item.
     pub fn list<L: ListOperation>(
         &mut self,
         list: L,
         context: &ChatContext,
     ) -> Result<Vec<L::Item>, Error> {
-        let mut pager = Pager::new(list, context.clone());
+        self.walk(Pager::new(list, context.clone()))
+    }
+
+    /// Walks a pager to its end (each page one call, with bearer auth); returns every item.
+    pub fn walk<L: ListOperation>(&mut self, mut pager: Pager<L>) -> Result<Vec<L::Item>, Error> {
+        let context = pager.context().clone();
         let mut items = Vec::new();
         while let Some(page) = pager.poll_page() {
-            let raw = self.chat(page, context)?;
+            let raw = self.chat(page, &context)?;
             items.extend(pager.handle_page(raw)?);
         }
         Ok(items)

@@ -1,0 +1,559 @@
+//! Routing a recorded interaction to the core's operation for it.
+//!
+//! [`route`] reads a recorded request — method plus path template, then its inputs: ids from
+//! the path, `maxPageSize` / `skip` / `startTime` from the query, fields from the body, the
+//! `repeatability-request-id` header — and builds the same logical operation with the core's
+//! own builders. The [`Route`] then parses a recorded response with that operation's parser
+//! ([`Route::parse`], what the checker does) or runs the operation through
+//! [`chat_core::Call`] / [`chat_core::Pager`] on a [`ReplayTransport`] ([`Route::run`]).
+//!
+//! Listing pages that continue a listing (`syncState` in the query) route to the listing too,
+//! marked [`Route::continuation`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chat_core::http::Response;
+use chat_core::identifier::CommunicationIdentifier;
+use chat_core::identity::{
+    CreateUser, DeleteUser, ExchangeTeamsToken, IdentityApiVersion, IdentityContext, IssueToken,
+    RevokeTokens, TokenScope,
+};
+use chat_core::messages::{
+    ChatMessageType, DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage,
+};
+use chat_core::participants::{
+    AddParticipants, ChatParticipant, ListParticipants, RemoveParticipant,
+};
+use chat_core::read_receipts::{ListReadReceipts, SendReadReceipt};
+use chat_core::threads::{
+    CreateThread, DeleteThread, GetThreadProperties, ListThreads, RetentionPolicy, UpdateThread,
+};
+use chat_core::typing::SendTypingNotification;
+use chat_core::{
+    ApiVersion, ChatContext, Endpoint, Error, ListOperation, Operation, Pager, Timestamp,
+};
+use serde_json::Value;
+
+use super::format::{Entry, DEFAULT_BASE};
+use super::matching::{percent_decode, sanitized};
+use crate::replay::ReplayTransport;
+
+/// The core operation a recorded request is, with the recorded inputs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+#[allow(missing_docs)] // Each variant is named after, and holds, the core operation.
+pub enum RoutedOperation {
+    CreateThread(CreateThread),
+    ListThreads(ListThreads),
+    GetThreadProperties(GetThreadProperties),
+    UpdateThread(UpdateThread),
+    DeleteThread(DeleteThread),
+    SendMessage(SendMessage),
+    ListMessages(ListMessages),
+    GetMessage(GetMessage),
+    UpdateMessage(UpdateMessage),
+    DeleteMessage(DeleteMessage),
+    ListParticipants(ListParticipants),
+    AddParticipants(AddParticipants),
+    RemoveParticipant(RemoveParticipant),
+    SendReadReceipt(SendReadReceipt),
+    ListReadReceipts(ListReadReceipts),
+    SendTypingNotification(SendTypingNotification),
+    CreateUser(CreateUser),
+    IssueToken(IssueToken),
+    RevokeTokens(RevokeTokens),
+    DeleteUser(DeleteUser),
+    ExchangeTeamsToken(ExchangeTeamsToken),
+}
+
+/// A recorded request routed to its operation.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The operation, built from the recorded inputs.
+    pub operation: RoutedOperation,
+    /// True for a page that continues a listing (the recorded request followed a `nextLink`).
+    pub continuation: bool,
+    /// The recorded request URI (a continuation token for continuation pages).
+    pub uri: String,
+    /// The chat context: the recorded host and, when the core knows it, the recorded version.
+    pub chat: ChatContext,
+    /// The identity context, likewise.
+    pub identity: IdentityContext,
+}
+
+/// Why a recorded request could not be routed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// No chat or identity operation has this method and path.
+    NoOperation,
+    /// The operation is known but its recorded inputs cannot be read.
+    Input(String),
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoOperation => f.write_str("no operation matches"),
+            Self::Input(why) => write!(f, "cannot read the recorded inputs: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+/// Routes a recorded request to the core operation for its method and path.
+pub fn route(entry: &Entry) -> Result<Route, RouteError> {
+    let segments: Vec<String> = entry
+        .path()
+        .split('/')
+        .skip(1)
+        .map(percent_decode)
+        .collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = entry.request_method.to_ascii_uppercase();
+    let query = Query::new(entry.query());
+    let body = &entry.request_body;
+    use RoutedOperation as R;
+    let operation = match (method.as_str(), segs.as_slice()) {
+        ("POST", ["chat", "threads"]) => R::CreateThread(create_thread(entry, body)?),
+        ("GET", ["chat", "threads"]) => {
+            let mut op = ListThreads::new();
+            if let Some(n) = query.number("maxPageSize")? {
+                op = op.max_page_size(n);
+            }
+            if let Some(t) = query.start_time()? {
+                op = op.start_time(t);
+            }
+            R::ListThreads(op)
+        }
+        ("GET", ["chat", "threads", t]) => R::GetThreadProperties(GetThreadProperties::new(*t)),
+        ("PATCH", ["chat", "threads", t]) => {
+            let mut op = UpdateThread::new(*t);
+            if let Some(topic) = string(body, "topic") {
+                op = op.topic(topic);
+            }
+            if let Some(m) = metadata(body)? {
+                op = op.metadata(m);
+            }
+            if let Some(p) = retention_policy(body)? {
+                op = op.retention_policy(p);
+            }
+            R::UpdateThread(op)
+        }
+        ("DELETE", ["chat", "threads", t]) => R::DeleteThread(DeleteThread::new(*t)),
+        ("POST", ["chat", "threads", t, "messages"]) => {
+            let content = string(body, "content").ok_or_else(|| missing("content"))?;
+            let mut op = SendMessage::new(*t, content);
+            if let Some(kind) = string(body, "type") {
+                op = op.message_type(ChatMessageType::from(kind));
+            }
+            if let Some(name) = string(body, "senderDisplayName") {
+                op = op.sender_display_name(name);
+            }
+            if let Some(m) = metadata(body)? {
+                op = op.metadata(m);
+            }
+            R::SendMessage(op)
+        }
+        ("GET", ["chat", "threads", t, "messages"]) => {
+            let mut op = ListMessages::new(*t);
+            if let Some(n) = query.number("maxPageSize")? {
+                op = op.max_page_size(n);
+            }
+            if let Some(t) = query.start_time()? {
+                op = op.start_time(t);
+            }
+            R::ListMessages(op)
+        }
+        ("GET", ["chat", "threads", t, "messages", m]) => R::GetMessage(GetMessage::new(*t, *m)),
+        ("PATCH", ["chat", "threads", t, "messages", m]) => {
+            let mut op = UpdateMessage::new(*t, *m);
+            if let Some(content) = string(body, "content") {
+                op = op.content(content);
+            }
+            if let Some(md) = metadata(body)? {
+                op = op.metadata(md);
+            }
+            R::UpdateMessage(op)
+        }
+        ("DELETE", ["chat", "threads", t, "messages", m]) => {
+            R::DeleteMessage(DeleteMessage::new(*t, *m))
+        }
+        ("GET", ["chat", "threads", t, "participants"]) => {
+            let mut op = ListParticipants::new(*t);
+            if let Some(n) = query.number("maxPageSize")? {
+                op = op.max_page_size(n);
+            }
+            if let Some(n) = query.number("skip")? {
+                op = op.skip(n);
+            }
+            R::ListParticipants(op)
+        }
+        ("POST", ["chat", "threads", t, "participants", ":add"]) => {
+            R::AddParticipants(AddParticipants::new(*t, participants(body)?))
+        }
+        ("POST", ["chat", "threads", t, "participants", ":remove"]) => {
+            R::RemoveParticipant(RemoveParticipant::new(*t, identifier(body)?))
+        }
+        ("POST", ["chat", "threads", t, "readReceipts"]) => {
+            let id = string(body, "chatMessageId").ok_or_else(|| missing("chatMessageId"))?;
+            R::SendReadReceipt(SendReadReceipt::new(*t, id))
+        }
+        ("GET", ["chat", "threads", t, "readReceipts"]) => {
+            let mut op = ListReadReceipts::new(*t);
+            if let Some(n) = query.number("maxPageSize")? {
+                op = op.max_page_size(n);
+            }
+            if let Some(n) = query.number("skip")? {
+                op = op.skip(n);
+            }
+            R::ListReadReceipts(op)
+        }
+        ("POST", ["chat", "threads", t, "typing"]) => {
+            let mut op = SendTypingNotification::new(*t);
+            if let Some(name) = string(body, "senderDisplayName") {
+                op = op.sender_display_name(name);
+            }
+            R::SendTypingNotification(op)
+        }
+        ("POST", ["identities"]) => {
+            let scopes = scopes(body, "createTokenWithScopes")?;
+            let expiry = expires_in_minutes(body)?;
+            if scopes.is_empty() && expiry.is_none() {
+                R::CreateUser(CreateUser::new())
+            } else {
+                R::CreateUser(CreateUser::new().with_token(scopes, expiry))
+            }
+        }
+        ("DELETE", ["identities", u]) => R::DeleteUser(DeleteUser::new(*u)),
+        ("POST", ["identities", u, ":issueAccessToken"]) => {
+            let mut op = IssueToken::new(*u, scopes(body, "scopes")?);
+            if let Some(m) = expires_in_minutes(body)? {
+                op = op.expires_in_minutes(m);
+            }
+            R::IssueToken(op)
+        }
+        ("POST", ["identities", u, ":revokeAccessTokens"]) => {
+            R::RevokeTokens(RevokeTokens::new(*u))
+        }
+        ("POST", ["teamsUser", ":exchangeAccessToken"]) => {
+            let field = |k: &'static str| string(body, k).ok_or_else(|| missing(k));
+            R::ExchangeTeamsToken(ExchangeTeamsToken::new(
+                field("token")?,
+                field("appId")?,
+                field("userId")?,
+            ))
+        }
+        _ => return Err(RouteError::NoOperation),
+    };
+    let endpoint = endpoint_of(&entry.request_uri)?;
+    let version = query.api_version.as_deref().unwrap_or("");
+    let mut chat = ChatContext::new(endpoint.clone());
+    if let Some(v) = ApiVersion::parse(version) {
+        chat = chat.with_api_version(v);
+    }
+    let mut identity = IdentityContext::new(endpoint);
+    if let Some(v) = IdentityApiVersion::parse(version) {
+        identity = identity.with_api_version(v);
+    }
+    Ok(Route {
+        continuation: query.has("syncState") && is_listing(&operation),
+        operation,
+        uri: entry.request_uri.clone(),
+        chat,
+        identity,
+    })
+}
+
+fn is_listing(op: &RoutedOperation) -> bool {
+    matches!(
+        op,
+        RoutedOperation::ListThreads(_)
+            | RoutedOperation::ListMessages(_)
+            | RoutedOperation::ListParticipants(_)
+            | RoutedOperation::ListReadReceipts(_)
+    )
+}
+
+/// Calls `$body` with the operation bound to `$op`, once per kind: `chat`, `list` and
+/// `identity` operations need different contexts and drivers.
+macro_rules! dispatch {
+    ($self:expr, chat $c:ident => $chat:expr, list $l:ident => $list:expr, identity $i:ident => $id:expr) => {
+        match &$self.operation {
+            RoutedOperation::CreateThread($c) => $chat,
+            RoutedOperation::GetThreadProperties($c) => $chat,
+            RoutedOperation::UpdateThread($c) => $chat,
+            RoutedOperation::DeleteThread($c) => $chat,
+            RoutedOperation::SendMessage($c) => $chat,
+            RoutedOperation::GetMessage($c) => $chat,
+            RoutedOperation::UpdateMessage($c) => $chat,
+            RoutedOperation::DeleteMessage($c) => $chat,
+            RoutedOperation::AddParticipants($c) => $chat,
+            RoutedOperation::RemoveParticipant($c) => $chat,
+            RoutedOperation::SendReadReceipt($c) => $chat,
+            RoutedOperation::SendTypingNotification($c) => $chat,
+            RoutedOperation::ListThreads($l) => $list,
+            RoutedOperation::ListMessages($l) => $list,
+            RoutedOperation::ListParticipants($l) => $list,
+            RoutedOperation::ListReadReceipts($l) => $list,
+            RoutedOperation::CreateUser($i) => $id,
+            RoutedOperation::IssueToken($i) => $id,
+            RoutedOperation::RevokeTokens($i) => $id,
+            RoutedOperation::DeleteUser($i) => $id,
+            RoutedOperation::ExchangeTeamsToken($i) => $id,
+        }
+    };
+}
+
+impl Route {
+    /// The operation's name, as in the core (`CreateThread`, `ListMessages`, ...).
+    pub fn name(&self) -> &'static str {
+        use RoutedOperation as R;
+        match &self.operation {
+            R::CreateThread(_) => "CreateThread",
+            R::ListThreads(_) => "ListThreads",
+            R::GetThreadProperties(_) => "GetThreadProperties",
+            R::UpdateThread(_) => "UpdateThread",
+            R::DeleteThread(_) => "DeleteThread",
+            R::SendMessage(_) => "SendMessage",
+            R::ListMessages(_) => "ListMessages",
+            R::GetMessage(_) => "GetMessage",
+            R::UpdateMessage(_) => "UpdateMessage",
+            R::DeleteMessage(_) => "DeleteMessage",
+            R::ListParticipants(_) => "ListParticipants",
+            R::AddParticipants(_) => "AddParticipants",
+            R::RemoveParticipant(_) => "RemoveParticipant",
+            R::SendReadReceipt(_) => "SendReadReceipt",
+            R::ListReadReceipts(_) => "ListReadReceipts",
+            R::SendTypingNotification(_) => "SendTypingNotification",
+            R::CreateUser(_) => "CreateUser",
+            R::IssueToken(_) => "IssueToken",
+            R::RevokeTokens(_) => "RevokeTokens",
+            R::DeleteUser(_) => "DeleteUser",
+            R::ExchangeTeamsToken(_) => "ExchangeTeamsToken",
+        }
+    }
+
+    /// Parses a response with the operation's own parser (a listing page with the pager's page
+    /// parser). The operation's success status is checked by the parser.
+    pub fn parse(&self, response: Response<Vec<u8>>) -> Result<(), Error> {
+        dispatch!(self,
+            chat op => op.parse_response(response).map(drop),
+            list op => parse_page(op, &self.chat, response),
+            identity op => op.parse_response(response).map(drop)
+        )
+    }
+
+    /// Runs the operation on `transport`: one [`chat_core::Call`], or for a listing a whole
+    /// [`Pager`] walk (from the first page, or from [`Route::uri`] as a continuation token for
+    /// a continuation page). Returns how many items a listing gave (1 for other operations).
+    pub fn run(&self, transport: &mut ReplayTransport) -> Result<usize, Error> {
+        dispatch!(self,
+            chat op => transport.chat(op.clone(), &self.chat).map(|_| 1),
+            list op => {
+                let pager = if self.continuation {
+                    Pager::resume(op.clone(), self.chat.clone(), &self.uri)?
+                } else {
+                    Pager::new(op.clone(), self.chat.clone())
+                };
+                transport.walk(pager).map(|items| items.len())
+            },
+            identity op => {
+                let config = transport.identity_config()?;
+                transport.call(op.clone(), self.identity.clone(), config).map(|_| 1)
+            }
+        )
+    }
+}
+
+fn parse_page<L: ListOperation>(
+    list: &L,
+    ctx: &ChatContext,
+    response: Response<Vec<u8>>,
+) -> Result<(), Error> {
+    let pager = Pager::new(list.clone(), ctx.clone());
+    match pager.poll_page() {
+        Some(page) => page.parse_response(response).map(drop),
+        None => Err(Error::InvalidInput {
+            argument: "listing",
+            reason: "the pager has no first page".into(),
+        }),
+    }
+}
+
+struct Query {
+    pairs: Vec<(String, String)>,
+    api_version: Option<String>,
+}
+
+impl Query {
+    fn new(query: &str) -> Self {
+        let mut pairs = Vec::new();
+        let mut api_version = None;
+        for part in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            let (k, v) = (percent_decode(k), percent_decode(v));
+            if k.eq_ignore_ascii_case("api-version") {
+                api_version = Some(v);
+            } else {
+                pairs.push((k, v));
+            }
+        }
+        Self { pairs, api_version }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn number(&self, key: &str) -> Result<Option<u32>, RouteError> {
+        self.get(key)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| RouteError::Input(format!("{key}={v} is not a count")))
+            })
+            .transpose()
+    }
+
+    /// `startTime` of a first page (RFC 3339). Continuation pages carry the service's own
+    /// rendering, which the pager replays verbatim; it is not an input.
+    fn start_time(&self) -> Result<Option<Timestamp>, RouteError> {
+        if self.has("syncState") {
+            return Ok(None);
+        }
+        self.get("startTime")
+            .map(|v| {
+                Timestamp::parse(v)
+                    .ok_or_else(|| RouteError::Input(format!("startTime={v} is not RFC 3339")))
+            })
+            .transpose()
+    }
+}
+
+fn endpoint_of(uri: &str) -> Result<Endpoint, RouteError> {
+    let base = match uri.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?']).next().unwrap_or("");
+            format!("{scheme}://{authority}")
+        }
+        None => DEFAULT_BASE.to_owned(),
+    };
+    Endpoint::parse_allowing_loopback_http(&base)
+        .map_err(|e| RouteError::Input(format!("endpoint {base}: {e}")))
+}
+
+fn missing(field: &str) -> RouteError {
+    RouteError::Input(format!("the body has no `{field}`"))
+}
+
+fn string<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
+    body.get(key).and_then(Value::as_str)
+}
+
+fn metadata(body: &Value) -> Result<Option<BTreeMap<String, String>>, RouteError> {
+    match body.get("metadata") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|e| RouteError::Input(format!("metadata: {e}"))),
+    }
+}
+
+fn retention_policy(body: &Value) -> Result<Option<RetentionPolicy>, RouteError> {
+    match body.get("retentionPolicy") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|e| RouteError::Input(format!("retentionPolicy: {e}"))),
+    }
+}
+
+fn create_thread(entry: &Entry, body: &Value) -> Result<CreateThread, RouteError> {
+    let topic = string(body, "topic").ok_or_else(|| missing("topic"))?;
+    let mut op = CreateThread::new(topic).participants(participants(body)?);
+    if let Some(m) = metadata(body)? {
+        op = op.metadata(m);
+    }
+    if let Some(p) = retention_policy(body)? {
+        op = op.retention_policy(p);
+    }
+    if let Some(id) = entry.request_header("repeatability-request-id") {
+        op = op.repeatability_request_id(id);
+    }
+    Ok(op)
+}
+
+/// The `participants` of a body; a sanitized list (the recorder hid it) reads as none.
+fn participants(body: &Value) -> Result<Vec<ChatParticipant>, RouteError> {
+    let list = match body.get("participants") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(s)) if sanitized(s) => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list,
+        Some(other) => return Err(RouteError::Input(format!("participants: {other}"))),
+    };
+    list.iter()
+        .map(|p| {
+            let id = p
+                .get("communicationIdentifier")
+                .ok_or_else(|| missing("communicationIdentifier"))?;
+            let mut participant = ChatParticipant::new(identifier(id)?);
+            if let Some(name) = string(p, "displayName") {
+                participant = participant.display_name(name);
+            }
+            if let Some(t) = string(p, "shareHistoryTime") {
+                let t = Timestamp::parse(t)
+                    .ok_or_else(|| RouteError::Input(format!("shareHistoryTime {t}")))?;
+                participant = participant.share_history_time(t);
+            }
+            if let Some(m) = metadata(p)? {
+                participant = participant.metadata(m);
+            }
+            Ok(participant)
+        })
+        .collect()
+}
+
+/// An identifier model: from its `rawId` when there is one (the recorders sanitize the nested
+/// ids, never the raw id), else as the wire model says.
+fn identifier(model: &Value) -> Result<CommunicationIdentifier, RouteError> {
+    match string(model, "rawId") {
+        Some(raw) if !sanitized(raw) => Ok(CommunicationIdentifier::from_raw_id(raw)),
+        _ => serde_json::from_value(model.clone())
+            .map_err(|e| RouteError::Input(format!("identifier {model}: {e}"))),
+    }
+}
+
+fn scopes(body: &Value, key: &str) -> Result<Vec<TokenScope>, RouteError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(TokenScope::parse)
+                    .ok_or_else(|| RouteError::Input(format!("scope {s}")))
+            })
+            .collect(),
+        Some(other) => Err(RouteError::Input(format!("{key}: {other}"))),
+    }
+}
+
+fn expires_in_minutes(body: &Value) -> Result<Option<u32>, RouteError> {
+    match body.get("expiresInMinutes") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| RouteError::Input(format!("expiresInMinutes {v}"))),
+    }
+}
