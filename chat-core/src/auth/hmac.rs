@@ -5,7 +5,7 @@
 //! Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>
 //! ```
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -21,6 +21,12 @@ use crate::Error;
 /// The host is the request URI's authority (host, and `:port` when not the default); the
 /// path-and-query is exactly what goes on the wire. Sign after the body is final.
 pub fn sign(request: &mut Request<Vec<u8>>, key: &AccessKey, now: SystemTime) -> Result<(), Error> {
+    if !is_http_date_range(now) {
+        return Err(Error::InvalidInput {
+            argument: "x-ms-date",
+            reason: "the time is outside the years 1 to 9999".into(),
+        });
+    }
     let b64 = &base64::engine::general_purpose::STANDARD;
     let date = crate::http_date::format(now);
     let content_hash = b64.encode(Sha256::digest(request.body()));
@@ -55,4 +61,15 @@ pub fn sign(request: &mut Request<Vec<u8>>, key: &AccessKey, now: SystemTime) ->
     headers.insert("x-ms-content-sha256", value(content_hash)?);
     headers.insert(AUTHORIZATION, value(authorization)?);
     Ok(())
+}
+
+/// True when `t` falls in the years an HTTP date can carry (1 to 9999 AD).
+fn is_http_date_range(t: SystemTime) -> bool {
+    // 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z, in seconds from the Unix epoch.
+    const BEFORE_EPOCH: u64 = 62_135_596_800;
+    const AFTER_EPOCH: u64 = 253_402_300_800;
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_secs() < AFTER_EPOCH,
+        Err(before) => before.duration().as_secs() <= BEFORE_EPOCH,
+    }
 }
