@@ -37,6 +37,20 @@ const PHONE_PREFIX: &str = "4:";
 /// Deserializing reads `kind` when present and otherwise infers the kind from the nested object;
 /// an unknown `kind`, or no nested object, gives [`CommunicationIdentifier::Unknown`] with the raw
 /// id.
+///
+/// ```
+/// use chat_core::identifier::{CommunicationCloudEnvironment, CommunicationIdentifier};
+///
+/// let id = CommunicationIdentifier::from_raw_id("8:gcch:45ab2481");
+/// let CommunicationIdentifier::MicrosoftTeamsUser(user) = &id else { unreachable!() };
+/// assert_eq!(user.user_id(), "45ab2481");
+/// assert_eq!(user.cloud(), &CommunicationCloudEnvironment::Gcch);
+/// assert_eq!(id.raw_id(), "8:gcch:45ab2481");
+/// assert_eq!(
+///     serde_json::to_string(&id).unwrap(),
+///     r#"{"rawId":"8:gcch:45ab2481","microsoftTeamsUser":{"userId":"45ab2481","isAnonymous":false,"cloud":"gcch"}}"#
+/// );
+/// ```
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum CommunicationIdentifier {
