@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use chat_core::identifier::CommunicationIdentifier;
-use chat_core::messages::{
-    DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage,
+use chat_core::messages::{DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage};
+use chat_core::participants::{
+    AddParticipants, ChatParticipant, ListParticipants, RemoveParticipant,
 };
-use chat_core::participants::{AddParticipants, ChatParticipant, ListParticipants, RemoveParticipant};
 use chat_core::read_receipts::{ListReadReceipts, SendReadReceipt};
-use chat_core::threads::{CreateThread, DeleteThread, GetThreadProperties, ListThreads, UpdateThread};
+use chat_core::threads::{
+    CreateThread, DeleteThread, GetThreadProperties, ListThreads, UpdateThread,
+};
 use chat_core::typing::SendTypingNotification;
 use chat_core::{Auth, ChatContext, Endpoint, Error, ListOperation, Operation};
 

@@ -37,7 +37,11 @@ impl Executor {
     }
 
     /// Runs one logical call: tries, retry delays, token requests, until the core says done.
-    pub(crate) fn run<O: Operation>(&self, operation: O, ctx: O::Context) -> Result<O::Output, Error> {
+    pub(crate) fn run<O: Operation>(
+        &self,
+        operation: O,
+        ctx: O::Context,
+    ) -> Result<O::Output, Error> {
         let request_id = uuid::Uuid::new_v4();
         let seed = uuid::Uuid::new_v4().as_u64_pair().0;
         let mut call = Call::new(
@@ -94,7 +98,9 @@ impl Executor {
 /// A try cut short by the per-call budget (not by its own per-try limit) is a call timeout.
 fn over_budget(e: Error, started: Instant, budget: Duration, attempts: u32) -> Error {
     match &e {
-        Error::Transport(t) if t.kind == TransportErrorKind::Timeout && started.elapsed() >= budget => {
+        Error::Transport(t)
+            if t.kind == TransportErrorKind::Timeout && started.elapsed() >= budget =>
+        {
             Error::CallTimeout { attempts }
         }
         _ => e,

@@ -58,7 +58,11 @@ impl IdentityClient {
         &self,
         scopes: impl IntoIterator<Item = TokenScope>,
     ) -> Pending<CreateUser> {
-        Pending::new(&self.exec, &self.ctx, CreateUser::new().with_token(scopes, None))
+        Pending::new(
+            &self.exec,
+            &self.ctx,
+            CreateUser::new().with_token(scopes, None),
+        )
     }
 
     /// Issues a token for a user. Option: `expires_in_minutes`.
@@ -87,6 +91,10 @@ impl IdentityClient {
         app_id: impl Into<String>,
         user_id: impl Into<String>,
     ) -> Pending<ExchangeTeamsToken> {
-        Pending::new(&self.exec, &self.ctx, ExchangeTeamsToken::new(token, app_id, user_id))
+        Pending::new(
+            &self.exec,
+            &self.ctx,
+            ExchangeTeamsToken::new(token, app_id, user_id),
+        )
     }
 }

@@ -115,6 +115,13 @@ impl<L: ListOperation> PendingList<L> {
     }
 }
 
+impl<L: ListOperation> PendingList<L> {
+    /// The items of the listing (the same as iterating the prepared listing).
+    pub fn items(self) -> Items<L> {
+        self.into_iter()
+    }
+}
+
 impl<L: ListOperation> IntoIterator for PendingList<L> {
     type Item = Result<L::Item, Error>;
     type IntoIter = Items<L>;

@@ -1,0 +1,108 @@
+//! The one executor: runs any [`Operation`] through the core's [`Call`] driver, and any
+//! [`ListOperation`] page by page through its [`Pager`]. Every client method ends here.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use chat_core::{
+    Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, TransportErrorKind,
+};
+
+use crate::transport::Transport;
+use crate::{ClientOptions, CommunicationTokenCredential};
+
+/// Transport, call settings and credential of one client (and the clients derived from it).
+#[derive(Debug)]
+pub(crate) struct Executor {
+    transport: Transport,
+    per_try_timeout: Duration,
+    config: CallConfig,
+    credential: Option<CommunicationTokenCredential>,
+}
+
+impl Executor {
+    pub(crate) fn new(
+        options: &ClientOptions,
+        auth: Auth,
+        credential: Option<CommunicationTokenCredential>,
+    ) -> Result<Self, Error> {
+        let mut config = CallConfig::new(auth);
+        config.retry = options.retry;
+        config.user_agent = options.user_agent()?;
+        Ok(Self {
+            transport: Transport::new(options)?,
+            per_try_timeout: options.per_try_timeout,
+            config,
+            credential,
+        })
+    }
+
+    /// Runs one logical call: tries, retry delays, token requests, until the core says done.
+    pub(crate) async fn run<O: Operation>(
+        &self,
+        operation: O,
+        ctx: O::Context,
+    ) -> Result<O::Output, Error> {
+        let request_id = uuid::Uuid::new_v4();
+        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        let mut call = Call::new(
+            operation,
+            ctx,
+            self.config.clone(),
+            &request_id.hyphenated().to_string(),
+            seed,
+        )?;
+        let started = Instant::now();
+        let budget = self.config.retry.max_elapsed;
+        loop {
+            match call.poll(SystemTime::now()) {
+                CallPoll::Transmit(request) => {
+                    let remaining = budget.saturating_sub(started.elapsed());
+                    let timeout = self.per_try_timeout.min(remaining);
+                    match self.transport.send(request, timeout).await {
+                        Ok(response) => call.handle_response(SystemTime::now(), response),
+                        Err(e) => call.handle_transport_error(SystemTime::now(), e),
+                    }
+                }
+                CallPoll::NeedToken { rejected } => match &self.credential {
+                    Some(c) => match c.token(rejected.as_ref()).await {
+                        Ok(t) => call.handle_token(t),
+                        Err(e) => call.handle_token_error(e),
+                    },
+                    None => call.handle_token_error(Error::TokenRefresh {
+                        message: "this client has no token credential".into(),
+                    }),
+                },
+                CallPoll::Sleep(until) => {
+                    if let Ok(wait) = until.duration_since(SystemTime::now()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                CallPoll::Done(result) => {
+                    return result.map_err(|e| over_budget(e, started, budget, call.attempts()))
+                }
+            }
+        }
+    }
+
+    /// Fetches the next page of `pager`; `None` once the listing is over.
+    pub(crate) async fn next_page<L: ListOperation>(
+        &self,
+        pager: &mut Pager<L>,
+    ) -> Option<Result<Vec<L::Item>, Error>> {
+        let request = pager.poll_page()?;
+        let page = self.run(request, pager.context().clone()).await;
+        Some(page.and_then(|p| pager.handle_page(p)))
+    }
+}
+
+/// A try cut short by the per-call budget (not by its own per-try limit) is a call timeout.
+fn over_budget(e: Error, started: Instant, budget: Duration, attempts: u32) -> Error {
+    match &e {
+        Error::Transport(t)
+            if t.kind == TransportErrorKind::Timeout && started.elapsed() >= budget =>
+        {
+            Error::CallTimeout { attempts }
+        }
+        _ => e,
+    }
+}
