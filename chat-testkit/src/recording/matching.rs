@@ -13,6 +13,10 @@
 //! position. A recorded JSON `null` matches an absent field and the other way round; a recorded
 //! `null` or empty body matches an empty body or `{}`; two strings that are RFC 3339 timestamps
 //! of the same instant match (the SDKs print 6 or 7 fractional digits).
+//!
+//! One more tolerance is opt-in ([`Matcher::allow_default`]): a top-level body field that our
+//! client sends with the service's default value (`"type": "text"` on send message) may be
+//! absent from a recording whose SDK left it out.
 
 use std::fmt;
 
@@ -54,6 +58,9 @@ pub struct MatchOptions {
     pub api_version: ApiVersionMatch,
     /// Request headers compared when the recording has them (lower case).
     pub headers: Vec<String>,
+    /// Top-level body fields, with the service's default value, that ours may send and the
+    /// recording may lack.
+    pub defaults: Vec<(String, Value)>,
 }
 
 impl Default for MatchOptions {
@@ -61,6 +68,7 @@ impl Default for MatchOptions {
         Self {
             api_version: ApiVersionMatch::Exact,
             headers: vec!["content-type".into(), "repeatability-request-id".into()],
+            defaults: Vec::new(),
         }
     }
 }
@@ -115,6 +123,13 @@ impl Matcher {
         self
     }
 
+    /// Lets our body carry top-level `field` = `value` (the service's default for it) where
+    /// the recorded body has no such field.
+    pub fn allow_default(mut self, field: &str, value: Value) -> Self {
+        self.options.defaults.push((field.to_owned(), value));
+        self
+    }
+
     /// The options in force.
     pub fn options(&self) -> &MatchOptions {
         &self.options
@@ -142,7 +157,19 @@ impl Matcher {
         self.check_path(our_path, recorded.path())?;
         self.check_query(our_query, recorded.query())?;
         self.check_headers(ours, recorded)?;
-        check_body(ours.body(), &recorded.request_body)
+        if self.options.defaults.is_empty() || !recorded.request_body.is_object() {
+            return check_body(ours.body(), &recorded.request_body);
+        }
+        let mut body: Value = serde_json::from_slice(ours.body())
+            .map_err(|e| diff("body", format!("ours is not JSON ({e})")))?;
+        if let Value::Object(map) = &mut body {
+            for (field, default) in &self.options.defaults {
+                if recorded.request_body.get(field).is_none() && map.get(field) == Some(default) {
+                    map.remove(field);
+                }
+            }
+        }
+        json_matches(&recorded.request_body, &body, "$").map_err(|d| diff("body", d))
     }
 
     fn check_path(&self, ours: &str, recorded: &str) -> Result<(), Difference> {
@@ -525,6 +552,32 @@ mod tests {
         assert!(json_matches(&rec, &json!({"t": "2024-02-16T23:46:29.2703341Z"}), "$").is_err());
         assert!(check_body(b"{}", &Value::Null).is_ok());
         assert!(check_body(br#"{"a":1}"#, &Value::Null).is_err());
+    }
+
+    #[test]
+    fn service_defaults_are_tolerated_only_when_asked() {
+        let rec = entry(
+            "POST",
+            "/chat/threads/t/messages",
+            &[],
+            json!({"content": "c"}),
+        );
+        let ours = request(
+            "POST",
+            "https://e/chat/threads/t/messages",
+            &[],
+            r#"{"content":"c","type":"text"}"#,
+        );
+        assert!(Matcher::new().check(&ours, &rec).is_err());
+        let lenient = Matcher::new().allow_default("type", json!("text"));
+        lenient.check(&ours, &rec).unwrap();
+        let html = request(
+            "POST",
+            "https://e/chat/threads/t/messages",
+            &[],
+            r#"{"content":"c","type":"html"}"#,
+        );
+        assert!(lenient.check(&html, &rec).is_err());
     }
 
     #[test]
