@@ -145,6 +145,21 @@ impl Operation for SendMessage {
 
 /// Reads one message: `GET /chat/threads/{id}/messages/{messageId}`, 200
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat-thread/get-chat-message)).
+///
+/// ```
+/// use chat_core::http::Response;
+/// use chat_core::messages::{ChatMessageType, GetMessage};
+/// use chat_core::Operation;
+///
+/// let body = r#"{"id": "1708127236061", "type": "text", "sequenceId": "3",
+///     "version": "1708127236061", "content": {"message": "hello"},
+///     "createdOn": "2024-02-16T23:47:16Z"}"#;
+/// let response = Response::builder().status(200).body(body.as_bytes().to_vec()).unwrap();
+/// let message = GetMessage::new("19:abc@thread.v2", "1708127236061").parse_response(response)?;
+/// assert_eq!(message.message_type, ChatMessageType::Text);
+/// assert_eq!(message.content.and_then(|c| c.message).as_deref(), Some("hello"));
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetMessage {
     thread_id: String,
@@ -186,6 +201,17 @@ impl Operation for GetMessage {
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat-thread/list-chat-messages)).
 ///
 /// Run it with a [`crate::Pager`].
+///
+/// ```
+/// use chat_core::messages::ListMessages;
+/// use chat_core::{ChatContext, Endpoint, Operation, Pager};
+///
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+/// let pager = Pager::new(ListMessages::new("19:abc@thread.v2").max_page_size(50), ctx);
+/// let first = pager.poll_page().unwrap().to_request(pager.context())?;
+/// assert_eq!(first.uri().path(), "/chat/threads/19%3Aabc%40thread.v2/messages");
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListMessages {
     thread_id: String,
@@ -233,6 +259,19 @@ impl ListOperation for ListMessages {
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat-thread/update-chat-message)).
 ///
 /// Fields left unset are not sent and stay as they are.
+///
+/// ```
+/// use chat_core::messages::UpdateMessage;
+/// use chat_core::{ChatContext, Endpoint, Operation};
+///
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+/// let request = UpdateMessage::new("19:abc@thread.v2", "1708127236061")
+///     .content("edited")
+///     .to_request(&ctx)?;
+/// assert_eq!(request.method(), "PATCH");
+/// assert_eq!(request.body(), br#"{"content":"edited"}"#);
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateMessage {
     thread_id: String,
@@ -302,6 +341,17 @@ impl Operation for UpdateMessage {
 
 /// Deletes a message: `DELETE /chat/threads/{id}/messages/{messageId}`, 204
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat-thread/delete-chat-message)).
+///
+/// ```
+/// use chat_core::http::Response;
+/// use chat_core::messages::DeleteMessage;
+/// use chat_core::Operation;
+///
+/// let op = DeleteMessage::new("19:abc@thread.v2", "1708127236061");
+/// let response = Response::builder().status(204).body(Vec::new()).unwrap();
+/// op.parse_response(response)?;
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeleteMessage {
     thread_id: String,

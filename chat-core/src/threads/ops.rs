@@ -195,6 +195,21 @@ impl Operation for CreateThread {
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat/list-chat-threads)).
 ///
 /// Run it with a [`crate::Pager`].
+///
+/// ```
+/// use chat_core::threads::ListThreads;
+/// use chat_core::{ChatContext, Endpoint, Operation, Pager, Timestamp};
+///
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+/// let since = Timestamp::parse("2024-02-16T23:46:29Z").unwrap();
+/// let pager = Pager::new(ListThreads::new().max_page_size(20).start_time(since), ctx);
+/// let first = pager.poll_page().unwrap().to_request(pager.context())?;
+/// assert_eq!(
+///     first.uri().query(),
+///     Some("api-version=2025-03-15&maxPageSize=20&startTime=2024-02-16T23%3A46%3A29.0000000Z")
+/// );
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListThreads {
     max_page_size: Option<u32>,
@@ -250,6 +265,19 @@ impl ListOperation for ListThreads {
 
 /// Reads a thread's properties: `GET /chat/threads/{id}`, 200
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat-thread/get-chat-thread-properties)).
+///
+/// ```
+/// use chat_core::http::Response;
+/// use chat_core::threads::GetThreadProperties;
+/// use chat_core::Operation;
+///
+/// let body = r#"{"id": "19:abc@thread.v2", "topic": "lunch", "createdOn": "2024-02-16T23:46:29Z",
+///     "createdByCommunicationIdentifier": {"rawId": "8:acs:r_u", "communicationUser": {"id": "8:acs:r_u"}}}"#;
+/// let response = Response::builder().status(200).body(body.as_bytes().to_vec()).unwrap();
+/// let thread = GetThreadProperties::new("19:abc@thread.v2").parse_response(response)?;
+/// assert_eq!(thread.topic, "lunch");
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetThreadProperties {
     thread_id: String,
@@ -290,6 +318,17 @@ impl Operation for GetThreadProperties {
 ///
 /// Fields left unset are not sent and stay as they are. Metadata merges key by key; a key set
 /// to `""` is removed.
+///
+/// ```
+/// use chat_core::threads::UpdateThread;
+/// use chat_core::{ChatContext, Endpoint, Operation};
+///
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+/// let request = UpdateThread::new("19:abc@thread.v2").topic("dinner").to_request(&ctx)?;
+/// assert_eq!(request.headers()["content-type"], "application/merge-patch+json");
+/// assert_eq!(request.body(), br#"{"topic":"dinner"}"#);
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateThread {
     thread_id: String,
@@ -373,6 +412,16 @@ impl Operation for UpdateThread {
 
 /// Deletes a thread: `DELETE /chat/threads/{id}`, 204
 /// ([REST reference](https://learn.microsoft.com/rest/api/communication/chat/chat/delete-chat-thread)).
+///
+/// ```
+/// use chat_core::threads::DeleteThread;
+/// use chat_core::{ChatContext, Endpoint, Operation};
+///
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+/// let request = DeleteThread::new("19:abc@thread.v2").to_request(&ctx)?;
+/// assert_eq!(request.uri().path(), "/chat/threads/19%3Aabc%40thread.v2");
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeleteThread {
     thread_id: String,
