@@ -201,8 +201,21 @@ macro_rules! string_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Ok(Self::from(s.into_owned()))
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    // Known values allocate nothing; unknown ones keep the string.
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        Ok($name::from(s))
+                    }
+                    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<$name, E> {
+                        Ok($name::from(s))
+                    }
+                }
+                d.deserialize_str(Visitor)
             }
         }
     };
@@ -263,6 +276,12 @@ mod tests {
         assert_eq!(t, ChatMessageType::TopicUpdated);
         assert_eq!(ChatAttachmentType::from("file"), ChatAttachmentType::File);
         assert_eq!(ChatAttachmentType::from("Image").as_str(), "Image");
+        // Escaped, and owned (from a `Value`), strings read the same.
+        let t: ChatMessageType = serde_json::from_str(r#""h\u0074ml""#).unwrap();
+        assert_eq!(t, ChatMessageType::Html);
+        let t: ChatAttachmentType = serde_json::from_value(serde_json::json!("gif")).unwrap();
+        assert_eq!(t, ChatAttachmentType::Unknown("gif".into()));
+        assert!(serde_json::from_str::<ChatMessageType>("5").is_err());
     }
 
     #[test]
