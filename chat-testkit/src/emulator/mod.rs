@@ -1,1 +1,314 @@
-//! (in progress)
+//! An offline emulator of the ACS Chat + Identity service: stateful, in memory, HTTP/1.1 on
+//! loopback.
+//!
+//! ```no_run
+//! use chat_testkit::emulator::{Emulator, Fault, FaultRule};
+//!
+//! let emulator = Emulator::start();
+//! println!("{}", emulator.connection_string()); // endpoint=http://127.0.0.1:PORT/;accesskey=...
+//! let user = emulator.create_user();
+//! let token = emulator.issue_token(&user, &["chat"]).unwrap();
+//! emulator.inject(
+//!     FaultRule::new(Fault::Status { status: 503, retry_after: Some(1) })
+//!         .method("POST")
+//!         .path_contains("/messages")
+//!         .times(1),
+//! );
+//! # let _ = token;
+//! ```
+//!
+//! # What it serves
+//!
+//! The 16 chat operations at API versions 2021-09-07, 2023-11-07, 2024-03-07 and 2025-03-15,
+//! and the identity operations (create user with or without a token, issue token, revoke
+//! tokens, delete user) at 2021-03-07 … 2026-09-23. An unknown or missing `api-version` is a
+//! 400 ACS error. Wire shapes follow the recorded service: 201 `{"chatThread": ...}` and a
+//! `Location` for create thread, epoch-millisecond message ids, `version` equal to the id until
+//! an edit, numeric-string `sequenceId`s shared with the system messages (participant added,
+//! topic updated, participant removed), `shareHistoryTime` defaulting to
+//! `1970-01-01T00:00:00Z`, `content.attachments: []` from 2023-11-07, identifier `kind` from
+//! 2023-11-07, thread/participant `metadata` and `retentionPolicy` only in 2025-03-15, 200
+//! with an empty body for typing and read receipts, 204 for updates, deletes and removal.
+//! Timestamps have 7 fractional digits (`2020-06-06T05:55:41.6460000Z`). Every response
+//! carries `api-supported-versions`, `MS-CV` and `X-Processing-Time`.
+//!
+//! # Authentication
+//!
+//! Identity calls are HMAC-SHA256 signed with the emulator's access key (as
+//! `chat_core::auth::hmac::sign` and the official SDKs do; the host is the `Host` header).
+//! Chat calls carry `Authorization: Bearer <token>`, a JWT the emulator signed: a bad, expired
+//! or revoked token, or one of a deleted user, is 401; a caller that is not a participant of
+//! the thread is 403; a missing thread is 404. Scopes: create/update/delete thread need
+//! `chat`; add/remove participants need `chat` or `chat.join`.
+//!
+//! # Semantics worth knowing
+//!
+//! - The creator joins its thread. `repeatability-request-id`: the same id returns the first
+//!   result (201, same thread) without creating another.
+//! - Only live `8:acs:` users of this emulator can be participants; anyone else fails alone,
+//!   in `invalidParticipants`, with `target` = its raw id (code `"403"` for non-ACS ids, `"404"`
+//!   for unknown or deleted users).
+//! - Deleted messages stay as tombstones (`deletedOn`, no `content`) in get and list; only the
+//!   sender may edit or delete; deleting twice is 204. Removing a non-participant is 204.
+//! - Listings page with `nextLink`; see [`DEFAULT_PAGE_SIZE`] and [`MAX_PAGE_SIZE`].
+//!
+//! # Fault injection
+//!
+//! [`Emulator::inject`] adds a [`FaultRule`]: a [`Fault`] (latency; 429/503/500 or any status
+//! with an optional `Retry-After` in seconds; a TCP reset before the service acts; a reset
+//! after it acted; a truncated body after it acted) for requests matching a method and a path
+//! substring, a given number of times. The standalone binary takes the same rules as JSON:
+//! `POST /_emulator/faults` with `{"fault": {"kind": "status", "status": 503, "retryAfter": 1},
+//! "method": "POST", "pathContains": "/messages", "times": 1}`; `GET`/`DELETE /_emulator/faults`
+//! lists or clears them; `GET /_emulator/requests` returns the request counts. Control
+//! requests are neither faulted nor counted.
+//!
+//! [`Emulator::request_count`] says how many requests were received for a (method, path) and
+//! how many reached the service logic, so a test can assert that the service acted once.
+
+mod errors;
+mod faults;
+mod identity;
+mod messages;
+mod paging;
+mod participants;
+mod receipts;
+mod routes;
+mod server;
+mod state;
+mod threads;
+mod tokens;
+mod wire;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use chat_core::AccessKey;
+use serde::Serialize;
+
+pub use faults::{Fault, FaultRule};
+pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+use server::{lock, Shared};
+use state::{Clock, State};
+
+/// How many requests the emulator saw for one (method, path).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RequestCount {
+    /// Requests received (including those a fault dropped or answered).
+    pub received: u64,
+    /// Requests the service logic ran (it may still have answered with an error).
+    pub handled: u64,
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    key_base64: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Options for [`Emulator`].
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorBuilder {
+    key: Option<Vec<u8>>,
+    clock_start: Option<SystemTime>,
+    port: u16,
+    resource_id: Option<String>,
+}
+
+impl EmulatorBuilder {
+    /// Uses this access key (default: 32 random bytes).
+    #[must_use]
+    pub fn access_key(mut self, key: &AccessKey) -> Self {
+        self.key = Some(key.as_bytes().to_vec());
+        self
+    }
+
+    /// A fixed clock: time starts at `start` and advances one millisecond per reading, so ids
+    /// and timestamps repeat from run to run. Default: the real clock.
+    #[must_use]
+    pub fn clock_start(mut self, start: SystemTime) -> Self {
+        self.clock_start = Some(start);
+        self
+    }
+
+    /// Listens on this port of 127.0.0.1 (default 0: any free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The resource id in user ids `8:acs:<resource>_<user>` (default: a random UUID).
+    #[must_use]
+    pub fn resource_id(mut self, id: impl Into<String>) -> Self {
+        self.resource_id = Some(id.into());
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on a thread of its own (with its own tokio runtime),
+    /// so this works from sync code and from inside a tokio runtime alike.
+    pub fn start(self) -> io::Result<Emulator> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let key = self.key.unwrap_or_else(|| {
+            let mut k = uuid::Uuid::new_v4().as_bytes().to_vec();
+            k.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            k
+        });
+        let clock = self
+            .clock_start
+            .map_or(Clock::Real, |start| Clock::Fixed { start, ticks: 0 });
+        let resource_id = self
+            .resource_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(key.clone(), clock, resource_id)),
+            key: key.clone(),
+            faults: Mutex::new(Default::default()),
+            log: Mutex::new(BTreeMap::new()),
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(format!("acs-emulator-{}", addr.port()))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    server::serve(listener, server_shared, async {
+                        let _ = rx.await;
+                    })
+                    .await;
+                });
+            })?;
+        Ok(Emulator {
+            shared,
+            addr,
+            key_base64: STANDARD.encode(&key),
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with default options on a free port.
+    ///
+    /// # Panics
+    ///
+    /// If 127.0.0.1 cannot be bound or a thread cannot be started; use
+    /// [`Emulator::builder`] to handle those errors.
+    pub fn start() -> Self {
+        match Self::builder().start() {
+            Ok(emulator) => emulator,
+            Err(e) => panic!("cannot start the ACS emulator: {e}"),
+        }
+    }
+
+    /// Options for a new emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>`.
+    pub fn connection_string(&self) -> String {
+        format!("endpoint={}/;accesskey={}", self.endpoint(), self.key_base64)
+    }
+
+    /// The access key identity requests must be signed with.
+    pub fn access_key(&self) -> AccessKey {
+        AccessKey::from_bytes(self.shared.key.clone())
+    }
+
+    /// The access key, base64 as in the connection string.
+    pub fn access_key_base64(&self) -> &str {
+        &self.key_base64
+    }
+
+    /// Creates a user directly (no HTTP) and returns its raw id `8:acs:<resource>_<user>`.
+    pub fn create_user(&self) -> String {
+        lock(&self.shared.state).create_user()
+    }
+
+    /// Issues a 24-hour token for `user_id` with `scopes` (e.g. `["chat"]`); `None` if the user
+    /// does not exist.
+    pub fn issue_token(&self, user_id: &str, scopes: &[&str]) -> Option<String> {
+        self.issue_token_with_lifetime(user_id, scopes, Duration::from_secs(24 * 3600))
+    }
+
+    /// Issues a token that lives `lifetime` (zero: already expired).
+    pub fn issue_token_with_lifetime(&self, user_id: &str, scopes: &[&str], lifetime: Duration) -> Option<String> {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        lock(&self.shared.state)
+            .issue_token(user_id, &scopes, lifetime)
+            .ok()
+            .map(|(token, _)| token)
+    }
+
+    /// Adds a fault rule.
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.shared.faults).push(rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Counts for requests with `method` and exactly `path` (as sent, without the query).
+    pub fn request_count(&self, method: &str, path: &str) -> RequestCount {
+        lock(&self.shared.log)
+            .get(&(method.to_ascii_uppercase(), path.to_owned()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Counts summed over requests with `method` whose path contains `fragment`.
+    pub fn request_count_matching(&self, method: &str, fragment: &str) -> RequestCount {
+        lock(&self.shared.log)
+            .iter()
+            .filter(|((m, p), _)| m.eq_ignore_ascii_case(method) && p.contains(fragment))
+            .fold(RequestCount::default(), |acc, (_, c)| RequestCount {
+                received: acc.received + c.received,
+                handled: acc.handled + c.handled,
+            })
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
