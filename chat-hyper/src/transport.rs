@@ -137,7 +137,7 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ");
-    if sources(&e).any(|s| s.is::<rustls::Error>()) {
+    if sources(&e).any(is_rustls) {
         return TransportError::before_sending(K::Tls, message);
     }
     if e.is_connect() {
@@ -154,6 +154,18 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
     });
     let kind = if parse { K::Protocol } else { K::Io };
     TransportError::after_sending(kind, message)
+}
+
+/// A rustls error, directly or inside (nested) `io::Error`s, whose `source()` skips their
+/// payload.
+fn is_rustls(e: &(dyn StdError + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(inner) => is_rustls(inner),
+        None => false,
+    }
 }
 
 /// A failure while reading the body: the request certainly arrived.

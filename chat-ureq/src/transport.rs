@@ -1,7 +1,6 @@
 //! The socket side: one `ureq::Agent` (rustls on ring, connection pool) and the mapping of its
 //! failures onto [`TransportError`].
 
-use std::error::Error as _;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,14 +153,19 @@ fn classify_io(io: &io::Error, message: String) -> TransportError {
 }
 
 fn is_tls(io: &io::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
-    while let Some(e) = source {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        source = e.source();
+    is_rustls(io)
+}
+
+/// A rustls error, directly or inside (nested) `io::Error`s, whose `source()` skips their
+/// payload.
+fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
     }
-    io.source().is_some_and(|s| s.is::<rustls::Error>())
+    match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(inner) => is_rustls(inner),
+        None => e.source().is_some_and(is_rustls),
+    }
 }
 
 /// A failure while reading the body: the request certainly arrived.
