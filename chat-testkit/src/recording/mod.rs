@@ -17,7 +17,7 @@ pub use check::{check_folder, CheckReport, Failure};
 pub use format::{Entry, Recording};
 pub use matching::{ApiVersionMatch, Difference, MatchOptions, Matcher};
 pub use recorder::Recorder;
-pub use route::{route, Route, RouteError, RoutedOperation};
+pub use route::{route, Route, RouteError, RoutedOperation, Runner};
 
 /// Why a recording could not be read, written or used.
 #[derive(Clone, Debug, PartialEq, Eq)]

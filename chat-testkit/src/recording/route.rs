@@ -346,25 +346,76 @@ impl Route {
         )
     }
 
-    /// Runs the operation on `transport`: one [`chat_core::Call`], or for a listing a whole
-    /// [`Pager`] walk (from the first page, or from [`Route::uri`] as a continuation token for
-    /// a continuation page). Returns how many items a listing gave (1 for other operations).
-    pub fn run(&self, transport: &mut ReplayTransport) -> Result<usize, Error> {
+    /// Runs the operation on `runner`: one call, or for a listing a whole walk (from the first
+    /// page, or from [`Route::uri`] as a continuation token for a continuation page). Returns
+    /// how many items a listing gave (1 for other operations).
+    pub fn run<R: Runner>(&self, runner: &mut R) -> Result<usize, Error> {
+        let continuation = self.continuation.then_some(self.uri.as_str());
         dispatch!(self,
-            chat op => transport.chat(op.clone(), &self.chat).map(|_| 1),
-            list op => {
-                let pager = if self.continuation {
-                    Pager::resume(op.clone(), self.chat.clone(), &self.uri)?
-                } else {
-                    Pager::new(op.clone(), self.chat.clone())
-                };
-                transport.walk(pager).map(|items| items.len())
-            },
-            identity op => {
-                let config = transport.identity_config()?;
-                transport.call(op.clone(), self.identity.clone(), config).map(|_| 1)
-            }
+            chat op => runner.chat(op.clone(), &self.chat).map(|()| 1),
+            list op => runner.list(op.clone(), &self.chat, continuation),
+            identity op => runner.identity(op.clone(), &self.identity).map(|()| 1)
         )
+    }
+}
+
+/// Something that runs the core's operations: the in-memory [`ReplayTransport`], or a real
+/// transport pointed at a [`crate::replay::ReplayServer`]. The contexts carry the recorded host
+/// and API version; a runner that talks to another host keeps the version and swaps the host.
+pub trait Runner {
+    /// Runs a chat operation (bearer auth) as one call.
+    fn chat<O: Operation<Context = ChatContext>>(
+        &mut self,
+        operation: O,
+        context: &ChatContext,
+    ) -> Result<(), Error>;
+
+    /// Walks a listing to its end, from the first page or from `continuation` (a `nextLink`);
+    /// returns how many items it gave.
+    fn list<L: ListOperation>(
+        &mut self,
+        list: L,
+        context: &ChatContext,
+        continuation: Option<&str>,
+    ) -> Result<usize, Error>;
+
+    /// Runs an identity operation (HMAC auth) as one call.
+    fn identity<O: Operation<Context = IdentityContext>>(
+        &mut self,
+        operation: O,
+        context: &IdentityContext,
+    ) -> Result<(), Error>;
+}
+
+impl Runner for ReplayTransport {
+    fn chat<O: Operation<Context = ChatContext>>(
+        &mut self,
+        operation: O,
+        context: &ChatContext,
+    ) -> Result<(), Error> {
+        ReplayTransport::chat(self, operation, context).map(drop)
+    }
+
+    fn list<L: ListOperation>(
+        &mut self,
+        list: L,
+        context: &ChatContext,
+        continuation: Option<&str>,
+    ) -> Result<usize, Error> {
+        let pager = match continuation {
+            Some(link) => Pager::resume(list, context.clone(), link)?,
+            None => Pager::new(list, context.clone()),
+        };
+        self.walk(pager).map(|items| items.len())
+    }
+
+    fn identity<O: Operation<Context = IdentityContext>>(
+        &mut self,
+        operation: O,
+        context: &IdentityContext,
+    ) -> Result<(), Error> {
+        let config = self.identity_config()?;
+        self.call(operation, context.clone(), config).map(drop)
     }
 }
 

@@ -8,9 +8,9 @@
 
 use chat_core::Error;
 
-use super::queue::Mismatch;
+use super::queue::{Exchange, Mismatch};
 use super::transport::ReplayTransport;
-use crate::recording::{route, Matcher, Recording, RouteError};
+use crate::recording::{route, Matcher, Recording, RouteError, Runner};
 
 /// One operation of a replayed flow.
 #[derive(Debug)]
@@ -83,28 +83,55 @@ impl FlowReport {
     }
 }
 
-/// Replays `recording` with our operations (see the module doc).
+/// A [`Runner`] that answers from a recording and can say what it answered.
+pub trait Replayer: Runner {
+    /// The recorded entries that answered requests so far, in order.
+    fn answered(&self) -> Vec<usize>;
+    /// Requests that matched no remaining entry so far.
+    fn mismatches(&self) -> Vec<Mismatch>;
+    /// Entries not used yet.
+    fn unused(&self) -> Vec<usize>;
+}
+
+impl Replayer for ReplayTransport {
+    fn answered(&self) -> Vec<usize> {
+        self.exchanges()
+            .iter()
+            .map(|x: &Exchange| x.entry)
+            .collect()
+    }
+
+    fn mismatches(&self) -> Vec<Mismatch> {
+        ReplayTransport::mismatches(self).to_vec()
+    }
+
+    fn unused(&self) -> Vec<usize> {
+        self.remaining()
+    }
+}
+
+/// Replays `recording` with our operations on the in-memory transport (see the module doc).
 pub fn replay_recording(recording: &Recording, matcher: Matcher) -> FlowReport {
-    let mut transport = ReplayTransport::new(recording, matcher);
+    replay_with(recording, &mut ReplayTransport::new(recording, matcher))
+}
+
+/// Replays `recording` with our operations on `replayer`, which must answer from the same
+/// recording.
+pub fn replay_with<R: Replayer>(recording: &Recording, replayer: &mut R) -> FlowReport {
     let mut steps = Vec::new();
     for (index, entry) in recording.entries.iter().enumerate() {
-        if transport.exchanges().iter().any(|x| x.entry == index) {
+        let before = replayer.answered();
+        if before.contains(&index) {
             continue;
         }
-        let before = transport.exchanges().len();
         let (operation, result) = match route(entry) {
             Ok(route) => (
                 Some(route.name()),
-                route.run(&mut transport).map_err(StepError::Call),
+                route.run(replayer).map_err(StepError::Call),
             ),
             Err(e) => (None, Err(StepError::Route(e))),
         };
-        let answered_by = transport
-            .exchanges()
-            .iter()
-            .skip(before)
-            .map(|x| x.entry)
-            .collect();
+        let answered_by = replayer.answered().split_off(before.len());
         steps.push(Step {
             entry: index,
             operation,
@@ -114,7 +141,7 @@ pub fn replay_recording(recording: &Recording, matcher: Matcher) -> FlowReport {
     }
     FlowReport {
         steps,
-        mismatches: transport.mismatches().to_vec(),
-        unused: transport.remaining(),
+        mismatches: replayer.mismatches(),
+        unused: replayer.unused(),
     }
 }

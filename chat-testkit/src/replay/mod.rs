@@ -8,7 +8,7 @@ pub mod queue;
 pub mod server;
 pub mod transport;
 
-pub use flow::{replay_recording, FlowReport, Step, StepError};
+pub use flow::{replay_recording, replay_with, FlowReport, Replayer, Step, StepError};
 pub use queue::{Exchange, Mismatch, ReplayQueue};
 pub use server::ReplayServer;
 pub use transport::ReplayTransport;

@@ -53,6 +53,7 @@ pub struct ReplayQueue {
     matcher: Matcher,
     mismatches: Vec<Mismatch>,
     exchanges: Vec<Exchange>,
+    link_base: Option<String>,
 }
 
 impl ReplayQueue {
@@ -64,7 +65,15 @@ impl ReplayQueue {
             matcher,
             mismatches: Vec::new(),
             exchanges: Vec::new(),
+            link_base: None,
         }
+    }
+
+    /// Points every absolute `nextLink` in the responses at `base` (`scheme://authority`),
+    /// keeping its path and query: a replay server answers on another host than the recorded
+    /// one, and a pager follows links to its own endpoint only.
+    pub fn rebase_links(&mut self, base: impl Into<String>) {
+        self.link_base = Some(base.into());
     }
 
     /// Answers one request.
@@ -77,7 +86,10 @@ impl ReplayQueue {
         let answered = found
             .and_then(|p| self.remaining.remove(p))
             .and_then(|index| {
-                let body = restored_response_body(&self.all, index)?;
+                let mut body = restored_response_body(&self.all, index)?;
+                if let Some(base) = &self.link_base {
+                    body = rebase_next_link(body, base);
+                }
                 let response = self.all.get(index)?.response_with_body(body).ok()?;
                 Some((index, response))
             });
@@ -115,6 +127,11 @@ impl ReplayQueue {
         response
     }
 
+    /// Indexes of the entries that answered, in order.
+    pub fn answered(&self) -> Vec<usize> {
+        self.exchanges.iter().map(|x| x.entry).collect()
+    }
+
     /// Requests that matched nothing, in order.
     pub fn mismatches(&self) -> &[Mismatch] {
         &self.mismatches
@@ -134,4 +151,19 @@ impl ReplayQueue {
     pub fn entries(&self) -> &[Entry] {
         &self.all
     }
+}
+
+fn rebase_next_link(body: Vec<u8>, base: &str) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    let Some(serde_json::Value::String(link)) = value.get_mut("nextLink") else {
+        return body;
+    };
+    let Some((_, rest)) = link.split_once("://") else {
+        return body;
+    };
+    let path_and_query = rest.find('/').map_or("/", |i| &rest[i..]);
+    *link = format!("{}{path_and_query}", base.trim_end_matches('/'));
+    serde_json::to_vec(&value).unwrap_or(body)
 }

@@ -5,6 +5,7 @@
 //! `std::net::TcpListener`), so clients may connect as soon as it returns. The server runs on
 //! its own thread with its own single-threaded tokio runtime, and stops when dropped. Requests
 //! are answered as [`ReplayQueue::answer`] says; the mismatches are kept for the test to assert.
+//! Absolute `nextLink`s in responses point at the server ([`ReplayQueue::rebase_links`]).
 
 use std::convert::Infallible;
 use std::io;
@@ -39,7 +40,9 @@ impl ReplayServer {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let queue = Arc::new(Mutex::new(ReplayQueue::new(recording, matcher)));
+        let mut replay = ReplayQueue::new(recording, matcher);
+        replay.rebase_links(format!("http://{addr}"));
+        let queue = Arc::new(Mutex::new(replay));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -74,6 +77,11 @@ impl ReplayServer {
     /// How many requests were answered from the recording so far.
     pub fn answered(&self) -> usize {
         self.lock().exchanges().len()
+    }
+
+    /// Indexes of the recorded entries that answered requests so far, in order.
+    pub fn answered_entries(&self) -> Vec<usize> {
+        self.lock().answered()
     }
 
     /// Indexes of the recorded entries not used yet.

@@ -17,7 +17,7 @@ use chat_core::{
 };
 
 use super::queue::{Exchange, Mismatch, ReplayQueue};
-use crate::recording::{Entry, Matcher, Recording};
+use crate::recording::{Entry, Matcher, Recorder, Recording};
 
 /// Where the virtual clock starts: 2023-11-14T22:13:20Z.
 pub const VIRTUAL_EPOCH_SECS: u64 = 1_700_000_000;
@@ -35,6 +35,7 @@ pub struct ReplayTransport {
     now: SystemTime,
     token: AccessToken,
     seed: u64,
+    recorder: Option<Recorder>,
 }
 
 impl ReplayTransport {
@@ -46,6 +47,7 @@ impl ReplayTransport {
             now,
             token: AccessToken::new(TEST_TOKEN, now + Duration::from_secs(24 * 3600)),
             seed: 0x5eed,
+            recorder: None,
         }
     }
 
@@ -101,7 +103,19 @@ impl ReplayTransport {
     /// Answers one request from the recording (see [`ReplayQueue::answer`]). Never fails: a
     /// request that matches nothing gets a `404` and is kept as a [`Mismatch`].
     pub fn send(&mut self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        Ok(self.queue.answer(request))
+        let Some(recorder) = &self.recorder else {
+            return Ok(self.queue.answer(request));
+        };
+        let copy = request.clone();
+        let response = self.queue.answer(request);
+        recorder.record(&copy, &response);
+        Ok(response)
+    }
+
+    /// Records every exchange from now on (our requests as sent, the responses as answered)
+    /// into `recorder`, which scrubs them.
+    pub fn record_into(&mut self, recorder: Recorder) {
+        self.recorder = Some(recorder);
     }
 
     /// Runs a call to its end: the transport loop of `chat_core::Call`, with the virtual clock.
