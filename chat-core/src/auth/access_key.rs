@@ -16,8 +16,9 @@ impl AccessKey {
         base64::engine::general_purpose::STANDARD
             .decode(key.trim())
             .map(Self)
-            .map_err(|e| Error::InvalidCredential {
-                reason: format!("the access key is not base64: {e}"),
+            // The decoder's message would quote a byte of the key: say only what is wrong.
+            .map_err(|_| Error::InvalidCredential {
+                reason: "the access key is not valid base64".into(),
             })
     }
 
@@ -41,5 +42,37 @@ impl fmt::Debug for AccessKey {
 impl fmt::Display for AccessKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_standard_base64_and_trims_spaces() {
+        let key = AccessKey::from_base64(" c2VjcmV0LWtleQ== ").unwrap();
+        assert_eq!(key.as_bytes(), b"secret-key");
+        assert_eq!(key, AccessKey::from_bytes(b"secret-key".to_vec()));
+    }
+
+    #[test]
+    fn refuses_bad_base64_without_quoting_it() {
+        for bad in ["c2VjcmV0*", "c2Vj cmV0", "%%%%"] {
+            let err = AccessKey::from_base64(bad).unwrap_err();
+            assert_eq!(
+                err,
+                Error::InvalidCredential {
+                    reason: "the access key is not valid base64".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn never_prints_the_key() {
+        let key = AccessKey::from_bytes(b"secret-key".to_vec());
+        assert_eq!(format!("{key:?}"), "AccessKey([redacted])");
+        assert_eq!(key.to_string(), "[redacted]");
     }
 }
