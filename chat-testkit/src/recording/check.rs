@@ -1,7 +1,7 @@
 //! The checker: routes every recorded chat or identity interaction in a folder of recordings
 //! to the core's parser for its operation, and counts what passes.
 //!
-//! An entry passes when it routes to an operation ([`super::route`]) and the operation's parser
+//! An entry passes when it routes to an operation ([`route`](fn@super::route::route)) and the operation's parser
 //! accepts the recorded response: for a success status, the parse succeeds; for an error
 //! status, the parser reports a service error with that status. Everything else fails with a
 //! reason — an unknown operation (`no operation matches`, whatever the host: non-ACS entries

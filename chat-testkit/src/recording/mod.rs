@@ -1,7 +1,7 @@
 //! Recorded sessions of the service in the Azure test-proxy JSON shape: reading and writing
-//! them ([`format`]), matching our requests against them ([`matching`]), scrubbing secrets
+//! them ([`format`](mod@format)), matching our requests against them ([`matching`]), scrubbing secrets
 //! ([`scrub`]), recording our own sessions ([`recorder`]), routing recorded interactions to the
-//! core's operations ([`route`]) and checking whole folders of recordings ([`check`]).
+//! core's operations ([`route`](mod@route)) and checking whole folders of recordings ([`check`]).
 
 use std::fmt;
 use std::path::PathBuf;

@@ -393,7 +393,7 @@ impl Runner for ReplayTransport {
         operation: O,
         context: &ChatContext,
     ) -> Result<(), Error> {
-        ReplayTransport::chat(self, operation, context).map(drop)
+        Self::chat(self, operation, context).map(drop)
     }
 
     fn list<L: ListOperation>(

@@ -1,7 +1,7 @@
 //! Replaying a whole recorded flow with our own operations.
 //!
 //! For every recorded entry not yet used, [`replay_recording`] routes the recorded request to
-//! the core operation with the same inputs ([`crate::recording::route`]), and runs it through
+//! the core operation with the same inputs ([`route`](fn@crate::recording::route::route)), and runs it through
 //! the core's call driver or pager on a [`ReplayTransport`]. A listing walks every page, so the
 //! continuation entries it follows are used up by it. The report says, per step, what ran,
 //! which entries answered it and how it ended, plus the mismatches and unused entries.
@@ -102,7 +102,7 @@ impl Replayer for ReplayTransport {
     }
 
     fn mismatches(&self) -> Vec<Mismatch> {
-        ReplayTransport::mismatches(self).to_vec()
+        Self::mismatches(self).to_vec()
     }
 
     fn unused(&self) -> Vec<usize> {
