@@ -35,9 +35,9 @@ fn main() -> Result<(), Error> {
     })?;
     let me = CommunicationIdentifier::from(created.user.clone());
     println!(
-        "created user {} (token expires {:?})",
+        "created user {} (token expires {})",
         me.raw_id(),
-        token.expires_on()
+        chat_core::Timestamp::from(token.expires_on())
     );
     let bob = CommunicationIdentifier::from(identity.create_user().call()?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().call()?.user);

@@ -1,0 +1,180 @@
+//! The ACS Chat quickstart, step by step, with the async client.
+//!
+//! ```sh
+//! cargo run -p chat-hyper --example quickstart                  # against the in-process emulator
+//! ACS_CONNECTION_STRING="endpoint=https://...;accesskey=..." \
+//!     cargo run -p chat-hyper --example quickstart              # against a real resource
+//! ```
+
+use chat_core::identifier::CommunicationIdentifier;
+use chat_core::identity::TokenScope;
+use chat_core::messages::ChatMessageType;
+use chat_core::participants::ChatParticipant;
+use chat_hyper::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
+use chat_testkit::emulator::Emulator;
+use futures_util::StreamExt;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // With no configuration, an emulator of the service runs in this process on 127.0.0.1.
+    let (_emulator, connection_string, options) = match std::env::var("ACS_CONNECTION_STRING") {
+        Ok(cs) => (None, cs, ClientOptions::default()),
+        Err(_) => {
+            let emulator = Emulator::start();
+            let cs = emulator.connection_string();
+            println!("using the in-process emulator at {}", emulator.endpoint());
+            let options = ClientOptions::default().allow_loopback_http(true);
+            (Some(emulator), cs, options)
+        }
+    };
+
+    // Identity: a user with a chat token, and two more users to chat with.
+    let identity =
+        IdentityClient::from_connection_string_with_options(&connection_string, options.clone())?;
+    let created = identity.create_user_and_token([TokenScope::Chat]).await?;
+    let token = created.access_token.ok_or_else(|| Error::TokenRefresh {
+        message: "the service returned no token".into(),
+    })?;
+    let me = CommunicationIdentifier::from(created.user.clone());
+    println!(
+        "created user {} (token expires {})",
+        me.raw_id(),
+        chat_core::Timestamp::from(token.expires_on())
+    );
+    let bob = CommunicationIdentifier::from(identity.create_user().await?.user);
+    let carol = CommunicationIdentifier::from(identity.create_user().await?.user);
+    println!("created users {} and {}", bob.raw_id(), carol.raw_id());
+
+    // The chat client, authenticated with the user's token.
+    let endpoint = identity.endpoint().as_str().to_owned();
+    let chat =
+        ChatClient::with_options(&endpoint, CommunicationTokenCredential::new(token), options)?;
+
+    // Create a thread with participants and an idempotency token.
+    let idempotency_token = uuid::Uuid::new_v4().to_string();
+    let result = chat
+        .create_chat_thread("Quickstart")
+        .with(|t| {
+            t.participants(vec![
+                ChatParticipant::new(me.clone()).display_name("Me"),
+                ChatParticipant::new(bob.clone()).display_name("Bob"),
+            ])
+            .repeatability_request_id(idempotency_token.as_str())
+        })
+        .await?;
+    let thread_id = result.thread.id.clone();
+    println!("created thread {thread_id} (idempotency token {idempotency_token})");
+    let thread = chat.chat_thread_client(&thread_id);
+
+    // Properties, and the user's threads.
+    let properties = thread.get_properties().await?;
+    println!(
+        "thread topic: {:?}, created on {}",
+        properties.topic, properties.created_on
+    );
+    let mut threads = chat
+        .list_chat_threads()
+        .with(|l| l.max_page_size(10))
+        .items();
+    while let Some(item) = threads.next().await {
+        let item = item?;
+        println!("  listed thread {} {:?}", item.id, item.topic);
+    }
+
+    // Messages: one text, one HTML, with a sender display name.
+    let text = thread
+        .send_message("Hello, world!")
+        .with(|m| m.sender_display_name("Me"))
+        .await?;
+    println!("sent text message {}", text.id);
+    let html = thread
+        .send_message("<p>Hello, <b>world</b>!</p>")
+        .with(|m| {
+            m.message_type(ChatMessageType::Html)
+                .sender_display_name("Me")
+        })
+        .await?;
+    println!("sent html message {}", html.id);
+
+    let message = thread.get_message(&text.id).await?;
+    let content = message.content.as_ref().and_then(|c| c.message.as_deref());
+    println!(
+        "got message {}: {:?} from {:?}",
+        message.id, content, message.sender_display_name
+    );
+    let mut pages = thread
+        .list_messages()
+        .with(|l| l.max_page_size(2))
+        .pages()
+        .enumerate();
+    while let Some((n, page)) = pages.next().await {
+        let page = page?;
+        println!("  messages page {n} ({} items):", page.items.len());
+        for m in &page.items {
+            let content = m.content.as_ref().and_then(|c| c.message.as_deref());
+            println!("    {} {:?} {:?}", m.id, m.message_type, content);
+        }
+    }
+
+    // Updates.
+    thread.update_topic("Quickstart, updated").await?;
+    println!("updated the topic");
+    thread
+        .update_message(&text.id, "Hello, edited world!")
+        .await?;
+    println!("updated message {}", text.id);
+
+    // Read receipts and typing.
+    thread.send_read_receipt(&html.id).await?;
+    println!("sent a read receipt for {}", html.id);
+    let mut receipts = thread.list_read_receipts().items();
+    while let Some(receipt) = receipts.next().await {
+        let receipt = receipt?;
+        println!(
+            "  {} read {} at {}",
+            receipt.sender.raw_id(),
+            receipt.chat_message_id,
+            receipt.read_on
+        );
+    }
+    thread
+        .send_typing_notification()
+        .with(|t| t.sender_display_name("Me"))
+        .await?;
+    println!("sent a typing notification");
+
+    // Participants: one of the two added cannot join (a phone number), and says why.
+    let phone = CommunicationIdentifier::phone_number("+14255550123");
+    let added = thread
+        .add_participants(vec![
+            ChatParticipant::new(carol.clone()).display_name("Carol"),
+            ChatParticipant::new(phone).display_name("Phone"),
+        ])
+        .await?;
+    for failed in &added.failed_participants {
+        println!(
+            "could not add {}: {} {}",
+            failed.participant.identifier.raw_id(),
+            failed.error.code,
+            failed.error.message
+        );
+    }
+    let mut participants = thread.list_participants().items();
+    while let Some(participant) = participants.next().await {
+        let participant = participant?;
+        println!(
+            "  participant {} {:?}",
+            participant.identifier.raw_id(),
+            participant.display_name
+        );
+    }
+    thread.remove_participant(carol.clone()).await?;
+    println!("removed {}", carol.raw_id());
+
+    // Clean up.
+    thread.delete_message(&html.id).await?;
+    println!("deleted message {}", html.id);
+    chat.delete_chat_thread(&thread_id).await?;
+    println!("deleted thread {thread_id}");
+    Ok(())
+}
