@@ -429,3 +429,62 @@ fn every_recorded_identity_response_parses() {
     assert_eq!(counts["issue token"], 5);
     assert_eq!(counts["delete user"], 5);
 }
+
+mod connection_strings {
+    use base64::Engine as _;
+    use chat_core::identity::ConnectionString;
+    use proptest::prelude::*;
+
+    fn case(s: &str, upper: bool) -> String {
+        if upper {
+            s.to_ascii_uppercase()
+        } else {
+            s.to_owned()
+        }
+    }
+
+    proptest! {
+        /// Any host and key, keys in any order and case, optional trailing `/` and `;`: the
+        /// parts read back.
+        #[test]
+        fn round_trip(
+            host in "[a-z][a-z0-9-]{0,20}",
+            key in proptest::collection::vec(any::<u8>(), 8..64),
+            key_first in any::<bool>(),
+            upper in any::<(bool, bool)>(),
+            slash in any::<bool>(),
+            trailing in any::<bool>(),
+        ) {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+            let endpoint = format!(
+                "{}=https://{host}.communication.azure.com{}",
+                case("endpoint", upper.0),
+                if slash { "/" } else { "" }
+            );
+            let access = format!("{}={b64}", case("accessKey", upper.1));
+            let mut s = if key_first {
+                format!("{access};{endpoint}")
+            } else {
+                format!("{endpoint};{access}")
+            };
+            if trailing {
+                s.push(';');
+            }
+            let cs = ConnectionString::parse(&s).unwrap();
+            prop_assert_eq!(cs.access_key().as_bytes(), &key[..]);
+            prop_assert_eq!(
+                cs.endpoint().as_str(),
+                format!("https://{host}.communication.azure.com")
+            );
+            let shown = format!("{cs} {cs:?}");
+            prop_assert!(!shown.contains(&b64));
+        }
+
+        /// Whatever the input, parsing returns.
+        #[test]
+        fn never_panics(s in "\\PC{0,120}") {
+            let _ = ConnectionString::parse(&s);
+            let _ = ConnectionString::parse_allowing_loopback_http(&s);
+        }
+    }
+}
