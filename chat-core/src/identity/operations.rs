@@ -109,7 +109,6 @@ pub struct CreateUser {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateBody<'a> {
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     create_token_with_scopes: &'a [TokenScope],
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_in_minutes: Option<u32>,
@@ -122,7 +121,8 @@ impl CreateUser {
     }
 
     /// Also issues a token with these scopes, valid for `expires_in_minutes` (60 to 1440; the
-    /// service's default is 1440).
+    /// service's default is 1440). With no scopes, no token is asked for (and an expiry is
+    /// refused).
     pub fn with_token(
         mut self,
         scopes: impl IntoIterator<Item = TokenScope>,
@@ -153,16 +153,16 @@ impl Operation for CreateUser {
         if self.expires_in_minutes.is_some() {
             check_scopes(&self.scopes)?;
         }
+        let uri = ctx.uri("/identities")?;
+        if self.scopes.is_empty() {
+            // The body is optional; without a token, send none (as the Python SDK does).
+            return Ok(empty_request(Method::POST, uri));
+        }
         let body = CreateBody {
             create_token_with_scopes: &self.scopes,
             expires_in_minutes: self.expires_in_minutes,
         };
-        json_request(
-            Method::POST,
-            ctx.uri("/identities")?,
-            APPLICATION_JSON,
-            &body,
-        )
+        json_request(Method::POST, uri, APPLICATION_JSON, &body)
     }
 
     fn parse_response(&self, response: Response<Vec<u8>>) -> Result<CreateUserResult, Error> {
