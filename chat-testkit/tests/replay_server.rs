@@ -11,9 +11,9 @@ use chat_core::{
     AccessKey, AccessToken, Auth, Call, CallConfig, CallPoll, ChatContext, Endpoint, Error,
     ListOperation, Operation, Pager, TransportError, TransportErrorKind,
 };
-use chat_testkit::recording::{ApiVersionMatch, Matcher, Recording, Runner};
+use chat_testkit::recording::{ApiVersionMatch, Matcher, Recording};
 use chat_testkit::replay::transport::TEST_ACCESS_KEY;
-use chat_testkit::replay::{replay_with, Mismatch, ReplayServer, Replayer};
+use chat_testkit::replay::{replay_with, Mismatch, ReplayServer, Replayer, Runner};
 
 const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
 

@@ -7,7 +7,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub mod check;
+pub mod compare;
 pub mod format;
+mod inputs;
 pub mod matching;
 pub mod recorder;
 pub mod route;
@@ -17,7 +19,7 @@ pub use check::{check_folder, CheckReport, Failure};
 pub use format::{Entry, Recording};
 pub use matching::{ApiVersionMatch, Difference, MatchOptions, Matcher};
 pub use recorder::Recorder;
-pub use route::{route, Route, RouteError, RoutedOperation, Runner};
+pub use route::{route, Route, RouteError, RoutedOperation};
 
 /// Why a recording could not be read, written or used.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,34 +10,31 @@
 //! Listing pages that continue a listing (`syncState` in the query) route to the listing too,
 //! marked [`Route::continuation`].
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chat_core::http::Response;
-use chat_core::identifier::CommunicationIdentifier;
 use chat_core::identity::{
     CreateUser, DeleteUser, ExchangeTeamsToken, IdentityApiVersion, IdentityContext, IssueToken,
-    RevokeTokens, TokenScope,
+    RevokeTokens,
 };
 use chat_core::messages::{
     ChatMessageType, DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage,
 };
-use chat_core::participants::{
-    AddParticipants, ChatParticipant, ListParticipants, RemoveParticipant,
-};
+use chat_core::participants::{AddParticipants, ListParticipants, RemoveParticipant};
 use chat_core::read_receipts::{ListReadReceipts, SendReadReceipt};
 use chat_core::threads::{
-    CreateThread, DeleteThread, GetThreadProperties, ListThreads, RetentionPolicy, UpdateThread,
+    CreateThread, DeleteThread, GetThreadProperties, ListThreads, UpdateThread,
 };
 use chat_core::typing::SendTypingNotification;
-use chat_core::{
-    ApiVersion, ChatContext, Endpoint, Error, ListOperation, Operation, Pager, Timestamp,
-};
-use serde_json::Value;
+use chat_core::{ApiVersion, ChatContext, Error, ListOperation, Operation, Pager};
 
-use super::format::{Entry, DEFAULT_BASE};
-use super::matching::{percent_decode, sanitized};
-use crate::replay::ReplayTransport;
+use super::compare::percent_decode;
+use super::format::Entry;
+use super::inputs::{
+    create_thread, endpoint_of, expires_in_minutes, identifier, metadata, missing, participants,
+    retention_policy, scopes, string, Query,
+};
+use crate::replay::Runner;
 
 /// The core operation a recorded request is, with the recorded inputs.
 #[derive(Clone, Debug)]
@@ -359,66 +356,6 @@ impl Route {
     }
 }
 
-/// Something that runs the core's operations: the in-memory [`ReplayTransport`], or a real
-/// transport pointed at a [`crate::replay::ReplayServer`]. The contexts carry the recorded host
-/// and API version; a runner that talks to another host keeps the version and swaps the host.
-pub trait Runner {
-    /// Runs a chat operation (bearer auth) as one call.
-    fn chat<O: Operation<Context = ChatContext>>(
-        &mut self,
-        operation: O,
-        context: &ChatContext,
-    ) -> Result<(), Error>;
-
-    /// Walks a listing to its end, from the first page or from `continuation` (a `nextLink`);
-    /// returns how many items it gave.
-    fn list<L: ListOperation>(
-        &mut self,
-        list: L,
-        context: &ChatContext,
-        continuation: Option<&str>,
-    ) -> Result<usize, Error>;
-
-    /// Runs an identity operation (HMAC auth) as one call.
-    fn identity<O: Operation<Context = IdentityContext>>(
-        &mut self,
-        operation: O,
-        context: &IdentityContext,
-    ) -> Result<(), Error>;
-}
-
-impl Runner for ReplayTransport {
-    fn chat<O: Operation<Context = ChatContext>>(
-        &mut self,
-        operation: O,
-        context: &ChatContext,
-    ) -> Result<(), Error> {
-        Self::chat(self, operation, context).map(drop)
-    }
-
-    fn list<L: ListOperation>(
-        &mut self,
-        list: L,
-        context: &ChatContext,
-        continuation: Option<&str>,
-    ) -> Result<usize, Error> {
-        let pager = match continuation {
-            Some(link) => Pager::resume(list, context.clone(), link)?,
-            None => Pager::new(list, context.clone()),
-        };
-        self.walk(pager).map(|items| items.len())
-    }
-
-    fn identity<O: Operation<Context = IdentityContext>>(
-        &mut self,
-        operation: O,
-        context: &IdentityContext,
-    ) -> Result<(), Error> {
-        let config = self.identity_config()?;
-        self.call(operation, context.clone(), config).map(drop)
-    }
-}
-
 fn parse_page<L: ListOperation>(
     list: &L,
     ctx: &ChatContext,
@@ -431,180 +368,5 @@ fn parse_page<L: ListOperation>(
             argument: "listing",
             reason: "the pager has no first page".into(),
         }),
-    }
-}
-
-struct Query {
-    pairs: Vec<(String, String)>,
-    api_version: Option<String>,
-}
-
-impl Query {
-    fn new(query: &str) -> Self {
-        let mut pairs = Vec::new();
-        let mut api_version = None;
-        for part in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            let (k, v) = (percent_decode(k), percent_decode(v));
-            if k.eq_ignore_ascii_case("api-version") {
-                api_version = Some(v);
-            } else {
-                pairs.push((k, v));
-            }
-        }
-        Self { pairs, api_version }
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    fn number(&self, key: &str) -> Result<Option<u32>, RouteError> {
-        self.get(key)
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| RouteError::Input(format!("{key}={v} is not a count")))
-            })
-            .transpose()
-    }
-
-    /// `startTime` of a first page (RFC 3339). Continuation pages carry the service's own
-    /// rendering, which the pager replays verbatim; it is not an input.
-    fn start_time(&self) -> Result<Option<Timestamp>, RouteError> {
-        if self.has("syncState") {
-            return Ok(None);
-        }
-        self.get("startTime")
-            .map(|v| {
-                Timestamp::parse(v)
-                    .ok_or_else(|| RouteError::Input(format!("startTime={v} is not RFC 3339")))
-            })
-            .transpose()
-    }
-}
-
-fn endpoint_of(uri: &str) -> Result<Endpoint, RouteError> {
-    let base = match uri.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority = rest.split(['/', '?']).next().unwrap_or("");
-            format!("{scheme}://{authority}")
-        }
-        None => DEFAULT_BASE.to_owned(),
-    };
-    Endpoint::parse_allowing_loopback_http(&base)
-        .map_err(|e| RouteError::Input(format!("endpoint {base}: {e}")))
-}
-
-fn missing(field: &str) -> RouteError {
-    RouteError::Input(format!("the body has no `{field}`"))
-}
-
-fn string<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
-    body.get(key).and_then(Value::as_str)
-}
-
-fn metadata(body: &Value) -> Result<Option<BTreeMap<String, String>>, RouteError> {
-    match body.get("metadata") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone())
-            .map(Some)
-            .map_err(|e| RouteError::Input(format!("metadata: {e}"))),
-    }
-}
-
-fn retention_policy(body: &Value) -> Result<Option<RetentionPolicy>, RouteError> {
-    match body.get("retentionPolicy") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => serde_json::from_value(v.clone())
-            .map(Some)
-            .map_err(|e| RouteError::Input(format!("retentionPolicy: {e}"))),
-    }
-}
-
-fn create_thread(entry: &Entry, body: &Value) -> Result<CreateThread, RouteError> {
-    let topic = string(body, "topic").ok_or_else(|| missing("topic"))?;
-    let mut op = CreateThread::new(topic).participants(participants(body)?);
-    if let Some(m) = metadata(body)? {
-        op = op.metadata(m);
-    }
-    if let Some(p) = retention_policy(body)? {
-        op = op.retention_policy(p);
-    }
-    if let Some(id) = entry.request_header("repeatability-request-id") {
-        op = op.repeatability_request_id(id);
-    }
-    Ok(op)
-}
-
-/// The `participants` of a body; a sanitized list (the recorder hid it) reads as none.
-fn participants(body: &Value) -> Result<Vec<ChatParticipant>, RouteError> {
-    let list = match body.get("participants") {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::String(s)) if sanitized(s) => return Ok(Vec::new()),
-        Some(Value::Array(list)) => list,
-        Some(other) => return Err(RouteError::Input(format!("participants: {other}"))),
-    };
-    list.iter()
-        .map(|p| {
-            let id = p
-                .get("communicationIdentifier")
-                .ok_or_else(|| missing("communicationIdentifier"))?;
-            let mut participant = ChatParticipant::new(identifier(id)?);
-            if let Some(name) = string(p, "displayName") {
-                participant = participant.display_name(name);
-            }
-            if let Some(t) = string(p, "shareHistoryTime") {
-                let t = Timestamp::parse(t)
-                    .ok_or_else(|| RouteError::Input(format!("shareHistoryTime {t}")))?;
-                participant = participant.share_history_time(t);
-            }
-            if let Some(m) = metadata(p)? {
-                participant = participant.metadata(m);
-            }
-            Ok(participant)
-        })
-        .collect()
-}
-
-/// An identifier model: from its `rawId` when there is one (the recorders sanitize the nested
-/// ids, never the raw id), else as the wire model says.
-fn identifier(model: &Value) -> Result<CommunicationIdentifier, RouteError> {
-    match string(model, "rawId") {
-        Some(raw) if !sanitized(raw) => Ok(CommunicationIdentifier::from_raw_id(raw)),
-        _ => serde_json::from_value(model.clone())
-            .map_err(|e| RouteError::Input(format!("identifier {model}: {e}"))),
-    }
-}
-
-fn scopes(body: &Value, key: &str) -> Result<Vec<TokenScope>, RouteError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|s| {
-                s.as_str()
-                    .map(TokenScope::parse)
-                    .ok_or_else(|| RouteError::Input(format!("scope {s}")))
-            })
-            .collect(),
-        Some(other) => Err(RouteError::Input(format!("{key}: {other}"))),
-    }
-}
-
-fn expires_in_minutes(body: &Value) -> Result<Option<u32>, RouteError> {
-    match body.get("expiresInMinutes") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| RouteError::Input(format!("expiresInMinutes {v}"))),
     }
 }

@@ -13,8 +13,8 @@
 
 use serde_json::{Map, Value};
 
+use super::compare::sanitized;
 use super::format::Entry;
-use super::matching::sanitized;
 
 /// What a scrubbed header value becomes.
 pub const SANITIZED_HEADER: &str = "Sanitized";

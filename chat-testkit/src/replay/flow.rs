@@ -9,8 +9,9 @@
 use chat_core::Error;
 
 use super::queue::{Exchange, Mismatch};
+use super::runner::Runner;
 use super::transport::ReplayTransport;
-use crate::recording::{route, Matcher, Recording, RouteError, Runner};
+use crate::recording::{route, Matcher, Recording, RouteError};
 
 /// One operation of a replayed flow.
 #[derive(Debug)]

@@ -5,10 +5,12 @@
 
 pub mod flow;
 pub mod queue;
+pub mod runner;
 pub mod server;
 pub mod transport;
 
 pub use flow::{replay_recording, replay_with, FlowReport, Replayer, Step, StepError};
 pub use queue::{Exchange, Mismatch, ReplayQueue};
+pub use runner::Runner;
 pub use server::ReplayServer;
 pub use transport::ReplayTransport;
