@@ -5,7 +5,8 @@
 //! `repeatability-request-id` header — and builds the same logical operation with the core's
 //! own builders. The [`Route`] then parses a recorded response with that operation's parser
 //! ([`Route::parse`], what the checker does) or runs the operation through
-//! [`chat_core::Call`] / [`chat_core::Pager`] on a [`ReplayTransport`] ([`Route::run`]).
+//! [`chat_core::Call`] / [`chat_core::Pager`] on a [`Runner`] such as
+//! [`crate::replay::ReplayTransport`] ([`Route::run`]).
 //!
 //! Listing pages that continue a listing (`syncState` in the query) route to the listing too,
 //! marked [`Route::continuation`].
