@@ -1,7 +1,7 @@
 //! Routing: a parsed request in, a [`Reply`] out. No I/O here, so the HTTP layer stays thin.
 
 use super::errors::{AcsError, Reply};
-use super::state::State;
+use super::state::{require_scope, State};
 use super::tokens::Claims;
 use super::wire::{self, ChatApi};
 use super::{identity, messages, participants, receipts, threads};
@@ -88,6 +88,7 @@ pub(crate) fn dispatch(state: &mut State, key: &[u8], req: &Request) -> (Service
 fn chat(state: &mut State, req: &Request, rest: &[&str]) -> Result<Reply, AcsError> {
     let api = ChatApi::from_query(req.query.get("api-version"))?;
     let claims = state.authenticate(req.header("authorization"))?;
+    require_scope(&claims, &["chat", "chat.join", "chat.join.limited"])?;
     let ctx = Ctx {
         api,
         claims,
