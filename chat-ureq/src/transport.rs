@@ -54,13 +54,15 @@ impl Transport {
         request: Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let request = wire_order(request);
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(timeout))
-            .build();
-        let response = self.agent.run(request).map_err(classify)?;
+        let (parts, body) = wire_order(request).into_parts();
+        // An empty body goes as "no body", so ureq adds no `content-length` of its own: the
+        // header, when the method needs it, is already in place.
+        let response = if body.is_empty() {
+            self.run(Request::from_parts(parts, ()), timeout)
+        } else {
+            self.run(Request::from_parts(parts, body), timeout)
+        }
+        .map_err(classify)?;
         let (parts, body) = response.into_parts();
         let body = body
             .into_with_config()
@@ -74,6 +76,19 @@ impl Transport {
                 other => after_head(other),
             })?;
         Ok(Response::from_parts(parts, body))
+    }
+
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        timeout: Duration,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        self.agent.run(request)
     }
 }
 
