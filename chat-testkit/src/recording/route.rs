@@ -371,3 +371,138 @@ fn parse_page<L: ListOperation>(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_core::http::Request;
+    use serde_json::{json, Value};
+
+    fn entry(method: &str, uri: &str, body: Value) -> Entry {
+        Entry {
+            request_uri: uri.into(),
+            request_method: method.into(),
+            request_headers: [("repeatability-request-id".to_owned(), "r-1".to_owned())].into(),
+            request_body: body,
+            status_code: 200,
+            response_headers: Default::default(),
+            response_body: Value::Null,
+        }
+    }
+
+    fn rendered(route: &Route) -> Request<Vec<u8>> {
+        use RoutedOperation as R;
+        match &route.operation {
+            R::CreateThread(op) => op.to_request(&route.chat).unwrap(),
+            R::RemoveParticipant(op) => op.to_request(&route.chat).unwrap(),
+            R::IssueToken(op) => op.to_request(&route.identity).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn routes_every_template_by_method_and_path() {
+        let t = "/chat/threads/19%3Aa%40thread.v2";
+        let cases = [
+            ("GET", "/chat/threads?maxPageSize=2", "ListThreads"),
+            ("GET", t, "GetThreadProperties"),
+            ("PATCH", t, "UpdateThread"),
+            ("DELETE", t, "DeleteThread"),
+            ("GET", &format!("{t}/messages"), "ListMessages"),
+            ("GET", &format!("{t}/messages/1"), "GetMessage"),
+            ("PATCH", &format!("{t}/messages/1"), "UpdateMessage"),
+            ("DELETE", &format!("{t}/messages/1"), "DeleteMessage"),
+            (
+                "GET",
+                &format!("{t}/participants?skip=1"),
+                "ListParticipants",
+            ),
+            ("GET", &format!("{t}/readReceipts"), "ListReadReceipts"),
+            ("POST", &format!("{t}/typing"), "SendTypingNotification"),
+            ("POST", "/identities", "CreateUser"),
+            ("DELETE", "/identities/8%3Aacs%3Ax", "DeleteUser"),
+            (
+                "POST",
+                "/identities/8%3Aacs%3Ax/:revokeAccessTokens",
+                "RevokeTokens",
+            ),
+        ];
+        for (method, uri, name) in cases {
+            let routed = route(&entry(method, uri, Value::Null)).unwrap();
+            assert_eq!(routed.name(), name, "{method} {uri}");
+            assert!(!routed.continuation);
+        }
+        for (method, uri) in [("PUT", t), ("GET", "/chat"), ("GET", "/weather")] {
+            assert_eq!(
+                route(&entry(method, uri, Value::Null)).unwrap_err(),
+                RouteError::NoOperation
+            );
+        }
+    }
+
+    #[test]
+    fn reads_inputs_from_the_recorded_request() {
+        let body = json!({"topic": "t", "participants": [{
+            "communicationIdentifier": {"rawId": "8:acs:r_u", "communicationUser": {"id": "sanitized"}},
+            "displayName": "n", "shareHistoryTime": "2024-02-16T23:46:29.270334Z"}]});
+        let routed = route(&entry(
+            "POST",
+            "https://h.example/chat/threads?api-version=2024-03-07",
+            body,
+        ))
+        .unwrap();
+        assert_eq!(routed.chat.api_version, ApiVersion::V2024_03_07);
+        assert_eq!(routed.chat.endpoint.as_str(), "https://h.example");
+        let req = rendered(&routed);
+        assert_eq!(req.headers()["repeatability-request-id"], "r-1");
+        let sent: Value = serde_json::from_slice(req.body()).unwrap();
+        let p = &sent["participants"][0];
+        assert_eq!(
+            p["communicationIdentifier"]["communicationUser"]["id"],
+            "8:acs:r_u"
+        );
+        assert_eq!(p["displayName"], "n");
+
+        let remove = json!({"rawId": "8:acs:r_v", "communicationUser": {"id": "8:acs:r_v"}});
+        let routed = route(&entry(
+            "POST",
+            "/chat/threads/x/participants/:remove",
+            remove,
+        ))
+        .unwrap();
+        let sent: Value = serde_json::from_slice(rendered(&routed).body()).unwrap();
+        assert_eq!(sent["rawId"], "8:acs:r_v");
+
+        let issue = json!({"scopes": ["chat", "voip"], "expiresInMinutes": 60});
+        let routed = route(&entry("POST", "/identities/u/:issueAccessToken", issue)).unwrap();
+        let sent: Value = serde_json::from_slice(rendered(&routed).body()).unwrap();
+        assert_eq!(
+            sent,
+            json!({"scopes": ["chat", "voip"], "expiresInMinutes": 60})
+        );
+    }
+
+    #[test]
+    fn marks_continuation_pages_and_refuses_unreadable_inputs() {
+        let next = "/chat/threads/x/messages?syncState=abc&startTime=1%2F1%2F1970&maxPageSize=3";
+        assert!(
+            route(&entry("GET", next, Value::Null))
+                .unwrap()
+                .continuation
+        );
+        let bad = [
+            ("GET", "/chat/threads?maxPageSize=many", Value::Null),
+            ("GET", "/chat/threads?startTime=yesterday", Value::Null),
+            ("POST", "/chat/threads/x/messages", json!({"type": "text"})),
+            (
+                "POST",
+                "/chat/threads",
+                json!({"topic": "t", "participants": 3}),
+            ),
+        ];
+        for (method, uri, body) in bad {
+            let err = route(&entry(method, uri, body)).unwrap_err();
+            assert!(matches!(err, RouteError::Input(_)), "{uri}: {err}");
+        }
+    }
+}
