@@ -358,6 +358,14 @@ impl<O: Operation> Call<O> {
 
     fn render(&self, now: SystemTime) -> Result<Request<Vec<u8>>, Error> {
         let mut request = self.operation.to_request(&self.context)?;
+        // Credentials go to the configured endpoint and nowhere else, whatever the operation built.
+        let endpoint: &crate::Endpoint = self.context.as_ref();
+        let on_endpoint = endpoint.owns_uri(request.uri());
+        if !on_endpoint {
+            return Err(Error::ForeignLink {
+                link: request.uri().to_string(),
+            });
+        }
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.config.user_agent.clone());

@@ -116,6 +116,13 @@ impl Endpoint {
             && url.port() == self.port()
     }
 
+    /// True when the request URI `uri` is on this endpoint: same scheme, host and port.
+    pub fn owns_uri(&self, uri: &http::Uri) -> bool {
+        uri.scheme_str() == Some(self.scheme())
+            && uri.host().is_some_and(|h| h.eq_ignore_ascii_case(self.host()))
+            && uri.port_u16() == self.port()
+    }
+
     /// Builds `base + path + "?" + query` as a URI. `path` must start with `/` and have its
     /// segments encoded already (see [`encode_path_segment`]).
     pub fn uri(&self, path: &str, query: &str) -> Result<http::Uri, Error> {
@@ -221,5 +228,13 @@ mod tests {
         assert!(!e.owns(&url::Url::parse("https://b.com/chat").unwrap()));
         assert!(!e.owns(&url::Url::parse("http://a.com/chat").unwrap()));
         assert!(!e.owns(&url::Url::parse("https://a.com:444/chat").unwrap()));
+        let uri = |s: &str| s.parse::<http::Uri>().unwrap();
+        assert!(e.owns_uri(&uri("https://A.com/chat?x=1")));
+        assert!(!e.owns_uri(&uri("https://b.com/chat")));
+        assert!(!e.owns_uri(&uri("http://a.com/chat")));
+        assert!(!e.owns_uri(&uri("https://a.com:444/chat")));
+        assert!(!e.owns_uri(&uri("/chat")));
+        let v6 = Endpoint::parse_allowing_loopback_http("http://[::1]:8080").unwrap();
+        assert!(v6.owns_uri(&uri("http://[::1]:8080/x")));
     }
 }

@@ -71,6 +71,12 @@ impl ChatContext {
     }
 }
 
+impl AsRef<Endpoint> for ChatContext {
+    fn as_ref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
 /// One service operation: a pure request builder paired with a pure response parser.
 ///
 /// Transports never look inside: they run [`crate::Call`], which renders the request, adds the
@@ -78,8 +84,9 @@ impl ChatContext {
 pub trait Operation {
     /// What a successful call returns.
     type Output;
-    /// Where the request goes and what it pins ([`ChatContext`] or an identity context).
-    type Context: Clone;
+    /// Where the request goes and what it pins ([`ChatContext`] or an identity context). The
+    /// call driver refuses to authorize a request for any other host than the context's endpoint.
+    type Context: Clone + AsRef<Endpoint>;
 
     /// Renders the request: method, absolute URI, operation headers and body. The call driver
     /// adds `accept`, `user-agent`, `x-ms-client-request-id` and authorization.

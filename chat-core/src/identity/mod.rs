@@ -87,6 +87,12 @@ pub struct IdentityContext {
     pub api_version: IdentityApiVersion,
 }
 
+impl AsRef<Endpoint> for IdentityContext {
+    fn as_ref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
 impl IdentityContext {
     /// A context for `endpoint` pinning the default version (2023-10-01).
     pub fn new(endpoint: Endpoint) -> Self {
