@@ -31,7 +31,9 @@ fn run() -> Result<(), String> {
         match arg.as_str() {
             "--port" => {
                 let value = args.next().ok_or("--port needs a value")?;
-                let port: u16 = value.parse().map_err(|_| format!("invalid port {value:?}"))?;
+                let port: u16 = value
+                    .parse()
+                    .map_err(|_| format!("invalid port {value:?}"))?;
                 builder = builder.port(port);
             }
             "--access-key" => {

@@ -30,7 +30,11 @@ pub enum Fault {
         /// The HTTP status.
         status: u16,
         /// The `Retry-After` header value, in seconds.
-        #[serde(default, rename = "retryAfter", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "retryAfter",
+            skip_serializing_if = "Option::is_none"
+        )]
         retry_after: Option<u32>,
     },
     /// Drop the connection with a TCP reset before the service sees the request (nothing
@@ -103,7 +107,9 @@ impl FaultRule {
     }
 
     fn matches(&self, method: &str, raw_path: &str, decoded_path: &str) -> bool {
-        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self
                 .path_contains
                 .as_deref()
@@ -168,15 +174,24 @@ mod tests {
     fn rules_match_count_down_and_expire() {
         let mut set = FaultSet::default();
         set.push(
-            FaultRule::new(Fault::Status { status: 503, retry_after: Some(1) })
-                .method("POST")
-                .path_contains("/messages")
-                .times(1),
+            FaultRule::new(Fault::Status {
+                status: 503,
+                retry_after: Some(1),
+            })
+            .method("POST")
+            .path_contains("/messages")
+            .times(1),
         );
         set.push(FaultRule::new(Fault::latency(Duration::from_millis(5))).times(2));
         assert_eq!(set.take("GET", "/chat/threads/x/messages", "").fault, None);
         let plan = set.take("post", "/chat/threads/x/messages", "");
-        assert_eq!(plan.fault, Some(Fault::Status { status: 503, retry_after: Some(1) }));
+        assert_eq!(
+            plan.fault,
+            Some(Fault::Status {
+                status: 503,
+                retry_after: Some(1)
+            })
+        );
         assert_eq!(plan.delay, Duration::from_millis(5));
         assert_eq!(set.take("POST", "/chat/threads/x/messages", "").fault, None);
         assert!(set.rules().is_empty());
@@ -190,10 +205,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             rule,
-            FaultRule::new(Fault::Status { status: 429, retry_after: Some(2) })
-                .method("GET")
-                .path_contains("/chat")
-                .times(3)
+            FaultRule::new(Fault::Status {
+                status: 429,
+                retry_after: Some(2)
+            })
+            .method("GET")
+            .path_contains("/chat")
+            .times(3)
         );
         let reset: Fault = serde_json::from_str(r#"{"kind":"resetAfterService"}"#).unwrap();
         assert_eq!(reset, Fault::ResetAfterService);

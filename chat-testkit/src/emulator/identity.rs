@@ -20,7 +20,13 @@ use super::routes::Request;
 use super::state::{Clock, State};
 use super::wire;
 
-const SCOPES: [&str; 5] = ["chat", "voip", "chat.join", "chat.join.limited", "voip.join"];
+const SCOPES: [&str; 5] = [
+    "chat",
+    "voip",
+    "chat.join",
+    "chat.join.limited",
+    "voip.join",
+];
 const DEFAULT_MINUTES: u64 = 1440;
 const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
@@ -36,25 +42,37 @@ pub(crate) fn verify_hmac(key: &[u8], clock: &Clock, req: &Request) -> Result<()
     let host = header("host")?;
     let signature = authorization
         .strip_prefix("HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=")
-        .ok_or_else(|| AcsError::unauthorized("The Authorization header is not an HMAC-SHA256 signature."))?;
+        .ok_or_else(|| {
+            AcsError::unauthorized("The Authorization header is not an HMAC-SHA256 signature.")
+        })?;
     if STANDARD.encode(Sha256::digest(&req.body)) != content_hash {
-        return Err(AcsError::unauthorized("x-ms-content-sha256 does not match the body."));
+        return Err(AcsError::unauthorized(
+            "x-ms-content-sha256 does not match the body.",
+        ));
     }
     if matches!(clock, Clock::Real) {
         let sent = chat_core::http_date::parse(date)
             .ok_or_else(|| AcsError::unauthorized("x-ms-date is not an HTTP date."))?;
         let now = SystemTime::now();
-        let skew = now.duration_since(sent).or_else(|_| sent.duration_since(now)).unwrap_or_default();
+        let skew = now
+            .duration_since(sent)
+            .or_else(|_| sent.duration_since(now))
+            .unwrap_or_default();
         if skew > MAX_CLOCK_SKEW {
-            return Err(AcsError::unauthorized("x-ms-date is more than 15 minutes from now."));
+            return Err(AcsError::unauthorized(
+                "x-ms-date is more than 15 minutes from now.",
+            ));
         }
     }
-    let string_to_sign = format!("{}\n{}\n{date};{host};{content_hash}", req.method, req.target);
+    let string_to_sign = format!(
+        "{}\n{}\n{date};{host};{content_hash}",
+        req.method, req.target
+    );
     let signature = STANDARD
         .decode(signature)
         .map_err(|_| AcsError::unauthorized("The signature is not base64."))?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(key).map_err(|_| AcsError::unauthorized("The access key is unusable."))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|_| AcsError::unauthorized("The access key is unusable."))?;
     mac.update(string_to_sign.as_bytes());
     mac.verify_slice(&signature)
         .map_err(|_| AcsError::unauthorized("The HMAC signature does not match."))
@@ -69,7 +87,8 @@ pub(crate) fn create(state: &mut State, body: &[u8]) -> Handled {
     let mut result = json!({ "identity": { "id": id } });
     if let Some(scopes) = scopes.filter(|s| !s.is_empty()) {
         let (token, expires_on) = state.issue_token(&id, &scopes, lifetime)?;
-        result["accessToken"] = json!({ "token": token, "expiresOn": wire::identity_time(expires_on) });
+        result["accessToken"] =
+            json!({ "token": token, "expiresOn": wire::identity_time(expires_on) });
     }
     Ok(Reply::json(201, &result))
 }
@@ -79,10 +98,15 @@ pub(crate) fn issue(state: &mut State, id: &str, body: &[u8]) -> Handled {
     let body = wire::body_json(body, false)?;
     let scopes = scopes(body.get("scopes"), "scopes")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| AcsError::bad_request("At least one scope is required.").with_target("scopes"))?;
+        .ok_or_else(|| {
+            AcsError::bad_request("At least one scope is required.").with_target("scopes")
+        })?;
     let lifetime = lifetime(body.get("expiresInMinutes"))?;
     let (token, expires_on) = state.issue_token(id, &scopes, lifetime)?;
-    Ok(Reply::json(200, &json!({ "token": token, "expiresOn": wire::identity_time(expires_on) })))
+    Ok(Reply::json(
+        200,
+        &json!({ "token": token, "expiresOn": wire::identity_time(expires_on) }),
+    ))
 }
 
 /// `POST /identities/{id}/:revokeAccessTokens`: 204.
@@ -115,7 +139,9 @@ fn scopes(value: Option<&Value>, field: &str) -> Result<Option<Vec<String>>, Acs
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        Some(_) => Err(AcsError::bad_request(format!("{field} must be an array.")).with_target(field)),
+        Some(_) => {
+            Err(AcsError::bad_request(format!("{field} must be an array.")).with_target(field))
+        }
     }
 }
 

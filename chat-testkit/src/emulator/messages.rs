@@ -43,10 +43,14 @@ pub(crate) fn send(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8
         None | Some("text") => false,
         Some("html") => true,
         Some(other) => {
-            return Err(AcsError::bad_request(format!("The message type '{other}' cannot be sent.")).with_target("type"))
+            return Err(AcsError::bad_request(format!(
+                "The message type '{other}' cannot be sent."
+            ))
+            .with_target("type"))
         }
     };
-    let display = wire::opt_str(body.get("senderDisplayName"), "senderDisplayName")?.unwrap_or_default();
+    let display =
+        wire::opt_str(body.get("senderDisplayName"), "senderDisplayName")?.unwrap_or_default();
     let metadata = wire::string_map(body.get("metadata"), "metadata")?.unwrap_or_default();
     let caller = ctx.claims.user.clone();
     state.thread_for(thread_id, &caller)?;
@@ -61,12 +65,19 @@ pub(crate) fn send(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8
         created_on: at,
         sender: Some(caller),
         sender_display_name: display,
-        content: Content::Chat { html, message: content },
+        content: Content::Chat {
+            html,
+            message: content,
+        },
         metadata: metadata.into_iter().collect(),
         edited_on: None,
         deleted_on: None,
     });
-    let location = format!("{}/chat/threads/{}/messages/{id}", ctx.base, thread_id.replacen(':', "%3A", 1));
+    let location = format!(
+        "{}/chat/threads/{}/messages/{id}",
+        ctx.base,
+        thread_id.replacen(':', "%3A", 1)
+    );
     Ok(Reply::json(201, &json!({ "id": id })).header("Location", location))
 }
 
@@ -119,14 +130,24 @@ pub(crate) fn get(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, message_id:
 
 /// `PATCH /chat/threads/{id}/messages/{messageId}` (merge-patch): content and metadata; only
 /// the sender may edit; a deleted message is 404.
-pub(crate) fn update(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, message_id: &str, body: &[u8]) -> Handled {
+pub(crate) fn update(
+    state: &mut State,
+    ctx: &Ctx<'_>,
+    thread_id: &str,
+    message_id: &str,
+    body: &[u8],
+) -> Handled {
     let body = wire::body_json(body, true)?;
     let content = wire::opt_str(body.get("content"), "content")?;
     let metadata = wire::string_map(body.get("metadata"), "metadata")?;
     let caller = ctx.claims.user.clone();
-    state.thread_for(thread_id, &caller)?.message_mut(message_id)?;
+    state
+        .thread_for(thread_id, &caller)?
+        .message_mut(message_id)?;
     let (version, at) = state.next_millis();
-    let message = state.thread_for(thread_id, &caller)?.message_mut(message_id)?;
+    let message = state
+        .thread_for(thread_id, &caller)?
+        .message_mut(message_id)?;
     if message.deleted_on.is_some() {
         return Err(AcsError::not_found("The message was deleted.").with_target(message_id));
     }
@@ -149,9 +170,16 @@ pub(crate) fn update(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, message_
 }
 
 /// `DELETE /chat/threads/{id}/messages/{messageId}`: only the sender; repeat is 204.
-pub(crate) fn delete(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, message_id: &str) -> Handled {
+pub(crate) fn delete(
+    state: &mut State,
+    ctx: &Ctx<'_>,
+    thread_id: &str,
+    message_id: &str,
+) -> Handled {
     let caller = ctx.claims.user.clone();
-    let message = state.thread_for(thread_id, &caller)?.message_mut(message_id)?;
+    let message = state
+        .thread_for(thread_id, &caller)?
+        .message_mut(message_id)?;
     if message.sender.as_deref() != Some(caller.as_str()) {
         return Err(AcsError::forbidden("Only the sender can delete a message."));
     }
@@ -159,7 +187,9 @@ pub(crate) fn delete(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, message_
         return Ok(Reply::empty(204));
     }
     let (version, at) = state.next_millis();
-    let message = state.thread_for(thread_id, &caller)?.message_mut(message_id)?;
+    let message = state
+        .thread_for(thread_id, &caller)?
+        .message_mut(message_id)?;
     message.version = version;
     message.deleted_on = Some(at);
     message.metadata.clear();
@@ -188,7 +218,10 @@ pub(crate) fn render(m: &Message, api: ChatApi) -> Value {
     }
     obj.insert("createdOn".into(), wire::time(m.created_on));
     if let Some(sender) = &m.sender {
-        obj.insert("senderCommunicationIdentifier".into(), wire::identifier(sender, api));
+        obj.insert(
+            "senderCommunicationIdentifier".into(),
+            wire::identifier(sender, api),
+        );
     }
     if let Some(t) = m.deleted_on {
         obj.insert("deletedOn".into(), wire::time(t));

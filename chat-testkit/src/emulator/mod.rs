@@ -239,7 +239,11 @@ impl Emulator {
 
     /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>`.
     pub fn connection_string(&self) -> String {
-        format!("endpoint={}/;accesskey={}", self.endpoint(), self.key_base64)
+        format!(
+            "endpoint={}/;accesskey={}",
+            self.endpoint(),
+            self.key_base64
+        )
     }
 
     /// The access key identity requests must be signed with.
@@ -264,7 +268,12 @@ impl Emulator {
     }
 
     /// Issues a token that lives `lifetime` (zero: already expired).
-    pub fn issue_token_with_lifetime(&self, user_id: &str, scopes: &[&str], lifetime: Duration) -> Option<String> {
+    pub fn issue_token_with_lifetime(
+        &self,
+        user_id: &str,
+        scopes: &[&str],
+        lifetime: Duration,
+    ) -> Option<String> {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
         lock(&self.shared.state)
             .issue_token(user_id, &scopes, lifetime)

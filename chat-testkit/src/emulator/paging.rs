@@ -65,7 +65,9 @@ pub(crate) fn page_size(max_page_size: Option<&str>) -> Result<usize, AcsError> 
     match max_page_size {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(v) => match v.parse::<i64>() {
-            Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(MAX_PAGE_SIZE).min(MAX_PAGE_SIZE)),
+            Ok(n) if n >= 1 => Ok(usize::try_from(n)
+                .unwrap_or(MAX_PAGE_SIZE)
+                .min(MAX_PAGE_SIZE)),
             _ => Err(AcsError::bad_request(format!(
                 "maxPageSize must be an integer of at least 1, not '{v}'."
             ))),
@@ -77,14 +79,20 @@ pub(crate) fn page_size(max_page_size: Option<&str>) -> Result<usize, AcsError> 
 pub(crate) fn skip(value: Option<&str>) -> Result<u64, AcsError> {
     match value {
         None => Ok(0),
-        Some(v) => v
-            .parse::<u64>()
-            .map_err(|_| AcsError::bad_request(format!("skip must be a non-negative integer, not '{v}'."))),
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            AcsError::bad_request(format!("skip must be a non-negative integer, not '{v}'."))
+        }),
     }
 }
 
 /// The absolute `nextLink` for `path` (unencoded thread id, as the service writes it).
-pub(crate) fn next_link(base: &str, path: &str, cursor: &Cursor, page_size: usize, api: ChatApi) -> String {
+pub(crate) fn next_link(
+    base: &str,
+    path: &str,
+    cursor: &Cursor,
+    page_size: usize,
+    api: ChatApi,
+) -> String {
     format!(
         "{base}{path}?syncState={}&maxPageSize={page_size}&api-version={}",
         cursor.encode(),

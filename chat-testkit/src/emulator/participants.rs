@@ -51,12 +51,18 @@ pub(crate) fn parse_participant(value: &Value, api: ChatApi) -> Result<Participa
 pub(crate) fn participant_error(state: &State, raw_id: &str) -> Option<AcsError> {
     if !raw_id.starts_with("8:acs:") {
         return Some(
-            AcsError::new(403, "403", "Permissions check failed: only Communication Services users can join this thread.")
-                .with_target(raw_id),
+            AcsError::new(
+                403,
+                "403",
+                "Permissions check failed: only Communication Services users can join this thread.",
+            )
+            .with_target(raw_id),
         );
     }
     if !state.user_exists(raw_id) {
-        return Some(AcsError::new(404, "404", "The participant was not found.").with_target(raw_id));
+        return Some(
+            AcsError::new(404, "404", "The participant was not found.").with_target(raw_id),
+        );
     }
     None
 }
@@ -64,7 +70,10 @@ pub(crate) fn participant_error(state: &State, raw_id: &str) -> Option<AcsError>
 /// A `ChatParticipant` for `api`.
 pub(crate) fn render_participant(p: &Participant, api: ChatApi) -> Value {
     let mut obj = Map::new();
-    obj.insert("communicationIdentifier".into(), wire::identifier(&p.raw_id, api));
+    obj.insert(
+        "communicationIdentifier".into(),
+        wire::identifier(&p.raw_id, api),
+    );
     if let Some(name) = &p.display_name {
         obj.insert("displayName".into(), json!(name));
     }
@@ -124,7 +133,11 @@ pub(crate) fn add(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8]
             .iter()
             .map(|p| parse_participant(p, ctx.api))
             .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err(AcsError::bad_request("participants must be an array.").with_target("participants")),
+        _ => {
+            return Err(
+                AcsError::bad_request("participants must be an array.").with_target("participants")
+            )
+        }
     };
     let caller = ctx.claims.user.clone();
     state.thread_for(thread_id, &caller)?;
@@ -139,7 +152,11 @@ pub(crate) fn add(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8]
     let mut thread = state.thread_for(thread_id, &caller)?.clone();
     let mut added = Vec::new();
     for p in valid {
-        if let Some(existing) = thread.participants.iter_mut().find(|q| q.raw_id == p.raw_id) {
+        if let Some(existing) = thread
+            .participants
+            .iter_mut()
+            .find(|q| q.raw_id == p.raw_id)
+        {
             *existing = p;
         } else {
             thread.participants.push(p.clone());

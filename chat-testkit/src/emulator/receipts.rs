@@ -11,10 +11,14 @@ use super::wire;
 /// `POST /chat/threads/{id}/readReceipts`: 200 with an empty body.
 pub(crate) fn send(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8]) -> Handled {
     let body = wire::body_json(body, false)?;
-    let message_id = wire::opt_str(body.get("chatMessageId"), "chatMessageId")?
-        .ok_or_else(|| AcsError::bad_request("chatMessageId is required.").with_target("chatMessageId"))?;
+    let message_id =
+        wire::opt_str(body.get("chatMessageId"), "chatMessageId")?.ok_or_else(|| {
+            AcsError::bad_request("chatMessageId is required.").with_target("chatMessageId")
+        })?;
     let caller = ctx.claims.user.clone();
-    state.thread_for(thread_id, &caller)?.message_mut(&message_id)?;
+    state
+        .thread_for(thread_id, &caller)?
+        .message_mut(&message_id)?;
     let now = state.now();
     let thread = state.thread_for(thread_id, &caller)?;
     thread.receipts.retain(|r| r.sender != caller);

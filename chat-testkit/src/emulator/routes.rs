@@ -38,12 +38,19 @@ pub(crate) struct Query(pub(crate) Vec<(String, String)>);
 impl Query {
     /// Parses a raw query string.
     pub(crate) fn parse(raw: &str) -> Self {
-        Self(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+        Self(
+            url::form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The first value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -73,7 +80,10 @@ pub(crate) fn dispatch(state: &mut State, key: &[u8], req: &Request) -> (Service
         .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segs.as_slice() {
-        ["chat", "threads", rest @ ..] => (Service::Chat, chat(state, req, rest).unwrap_or_else(|e| e.to_reply())),
+        ["chat", "threads", rest @ ..] => (
+            Service::Chat,
+            chat(state, req, rest).unwrap_or_else(|e| e.to_reply()),
+        ),
         ["identities", ..] | ["teamsUser", ..] => (
             Service::Identity,
             identity_route(state, key, req, &segs).unwrap_or_else(|e| e.to_reply()),
@@ -117,7 +127,12 @@ fn chat(state: &mut State, req: &Request, rest: &[&str]) -> Result<Reply, AcsErr
     }
 }
 
-fn identity_route(state: &mut State, key: &[u8], req: &Request, segs: &[&str]) -> Result<Reply, AcsError> {
+fn identity_route(
+    state: &mut State,
+    key: &[u8],
+    req: &Request,
+    segs: &[&str],
+) -> Result<Reply, AcsError> {
     wire::check_identity_version(req.query.get("api-version"))?;
     identity::verify_hmac(key, &state.clock, req)?;
     let body = req.body.as_slice();

@@ -48,7 +48,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Serves connections from `listener` until `shutdown` completes.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -96,16 +100,28 @@ async fn handle(
     let body = match Limited::new(body, MAX_REQUEST_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
-            let reply = AcsError::new(413, "RequestEntityTooLarge", "The request body is too large.").to_reply();
+            let reply = AcsError::new(
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            )
+            .to_reply();
             return Ok(respond(reply, Service::Chat, started, false));
         }
     };
-    let target = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
     let path = parts.uri.path().to_owned();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned()))
+        })
         .collect();
     let host = parts
         .headers
@@ -123,7 +139,12 @@ async fn handle(
         base: format!("http://{host}"),
     };
     if let Some(admin) = request.path.strip_prefix("/_emulator/") {
-        return Ok(respond(admin_route(&shared, &request, admin), Service::Chat, started, false));
+        return Ok(respond(
+            admin_route(&shared, &request, admin),
+            Service::Chat,
+            started,
+            false,
+        ));
     }
     let key = (request.method.clone(), request.path.clone());
     lock(&shared.log).entry(key.clone()).or_default().received += 1;
@@ -132,20 +153,28 @@ async fn handle(
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
-    let service = if request.path.starts_with("/chat") { Service::Chat } else { Service::Identity };
+    let service = if request.path.starts_with("/chat") {
+        Service::Chat
+    } else {
+        Service::Identity
+    };
     match plan.fault {
         Some(Fault::ResetBeforeService) => {
             reset.store(true, Ordering::SeqCst);
             return Err(Abort);
         }
-        Some(Fault::Status { status, retry_after }) => {
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
             let code = match status {
                 429 => "TooManyRequests",
                 500 => "InternalServerError",
                 503 => "ServiceUnavailable",
                 _ => "InjectedFault",
             };
-            let mut reply = AcsError::new(status, code, "Injected by the emulator's fault rules.").to_reply();
+            let mut reply =
+                AcsError::new(status, code, "Injected by the emulator's fault rules.").to_reply();
             if let Some(secs) = retry_after {
                 reply = reply.header("Retry-After", secs.to_string());
             }
@@ -193,7 +222,12 @@ fn admin_route(shared: &Shared, req: &Request, admin: &str) -> Reply {
     }
 }
 
-fn respond(reply: Reply, service: Service, started: Instant, truncate: bool) -> Response<ReplyBody> {
+fn respond(
+    reply: Reply,
+    service: Service,
+    started: Instant,
+    truncate: bool,
+) -> Response<ReplyBody> {
     let supported = match service {
         Service::Chat => wire::CHAT_SUPPORTED,
         Service::Identity => wire::IDENTITY_SUPPORTED,
@@ -201,8 +235,17 @@ fn respond(reply: Reply, service: Service, started: Instant, truncate: bool) -> 
     let mut builder = Response::builder()
         .status(reply.status)
         .header("api-supported-versions", supported)
-        .header("MS-CV", format!("{}.0", STANDARD_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())))
-        .header("X-Processing-Time", format!("{}ms", started.elapsed().as_millis()));
+        .header(
+            "MS-CV",
+            format!(
+                "{}.0",
+                STANDARD_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
+            ),
+        )
+        .header(
+            "X-Processing-Time",
+            format!("{}ms", started.elapsed().as_millis()),
+        );
     for (name, value) in &reply.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
@@ -227,7 +270,9 @@ fn respond(reply: Reply, service: Service, started: Instant, truncate: bool) -> 
             ReplyBody::Full(None)
         }
     };
-    builder.body(body).unwrap_or_else(|_| Response::new(ReplyBody::Full(None)))
+    builder
+        .body(body)
+        .unwrap_or_else(|_| Response::new(ReplyBody::Full(None)))
 }
 
 /// A response body: whole, or cut short (then the connection fails after the part is flushed).
@@ -241,7 +286,10 @@ impl Body for ReplyBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match self.get_mut() {
             Self::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             Self::Truncated { part, flushed } => {
@@ -254,7 +302,10 @@ impl Body for ReplyBody {
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "truncated body"))))
+                Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "truncated body",
+                ))))
             }
         }
     }
@@ -288,13 +339,21 @@ impl Drop for ResetOnDrop {
 }
 
 impl AsyncRead for ResetOnDrop {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for ResetOnDrop {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
 

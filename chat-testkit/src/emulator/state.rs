@@ -196,7 +196,8 @@ impl State {
             return Err(AcsError::not_found("The identity was not found.").with_target(raw_id));
         }
         let now = self.now();
-        let expires_at = now.unix_seconds() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
+        let expires_at =
+            now.unix_seconds() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
             user: raw_id.to_owned(),
             scopes: scopes.to_vec(),
@@ -236,18 +237,27 @@ impl State {
     /// Checks a bearer token: signature, expiry, revocation, user. 401 otherwise.
     pub(crate) fn authenticate(&mut self, authorization: Option<&str>) -> Result<Claims, AcsError> {
         let token = authorization
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .ok_or_else(|| AcsError::unauthorized("A bearer access token is required."))?;
         let now = self.now().unix_seconds();
         let claims = tokens::verify(&self.key, token.trim(), now).map_err(|e| match e {
             TokenError::Expired => AcsError::unauthorized("The access token has expired."),
-            TokenError::BadSignature => AcsError::unauthorized("The access token signature is invalid."),
+            TokenError::BadSignature => {
+                AcsError::unauthorized("The access token signature is invalid.")
+            }
             TokenError::Malformed => AcsError::unauthorized("The access token is malformed."),
         })?;
         match self.users.get(&claims.user) {
             Some(user) if !user.deleted && claims.seq >= user.min_token_seq => Ok(claims),
-            Some(user) if !user.deleted => Err(AcsError::unauthorized("The access token has been revoked.")),
-            _ => Err(AcsError::unauthorized("The identity of the access token does not exist.")),
+            Some(user) if !user.deleted => {
+                Err(AcsError::unauthorized("The access token has been revoked."))
+            }
+            _ => Err(AcsError::unauthorized(
+                "The identity of the access token does not exist.",
+            )),
         }
     }
 
@@ -259,7 +269,9 @@ impl State {
             .filter(|t| t.deleted_on.is_none())
             .ok_or_else(|| AcsError::not_found("The chat thread was not found.").with_target(id))?;
         if !thread.is_participant(caller) {
-            return Err(AcsError::forbidden("The caller is not a participant of the chat thread."));
+            return Err(AcsError::forbidden(
+                "The caller is not a participant of the chat thread.",
+            ));
         }
         Ok(thread)
     }
@@ -289,7 +301,11 @@ mod tests {
 
     fn state() -> State {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        State::new(b"k".to_vec(), Clock::Fixed { start, ticks: 0 }, "res".into())
+        State::new(
+            b"k".to_vec(),
+            Clock::Fixed { start, ticks: 0 },
+            "res".into(),
+        )
     }
 
     #[test]
@@ -304,12 +320,16 @@ mod tests {
     fn revoked_and_deleted_users_fail_authentication() {
         let mut s = state();
         let user = s.create_user();
-        let (token, _) = s.issue_token(&user, &["chat".into()], Duration::from_secs(3600)).unwrap();
+        let (token, _) = s
+            .issue_token(&user, &["chat".into()], Duration::from_secs(3600))
+            .unwrap();
         let header = format!("Bearer {token}");
         assert_eq!(s.authenticate(Some(&header)).unwrap().user, user);
         s.revoke_tokens(&user).unwrap();
         assert_eq!(s.authenticate(Some(&header)).unwrap_err().status, 401);
-        let (token, _) = s.issue_token(&user, &["chat".into()], Duration::from_secs(3600)).unwrap();
+        let (token, _) = s
+            .issue_token(&user, &["chat".into()], Duration::from_secs(3600))
+            .unwrap();
         let header = format!("Bearer {token}");
         assert!(s.authenticate(Some(&header)).is_ok());
         s.delete_user(&user).unwrap();

@@ -17,11 +17,18 @@ use super::wire::{self, ChatApi};
 pub(crate) const MAX_METADATA_BYTES: usize = 1024;
 
 /// `POST /chat/threads`.
-pub(crate) fn create(state: &mut State, ctx: &Ctx<'_>, repeatability: Option<&str>, body: &[u8]) -> Handled {
+pub(crate) fn create(
+    state: &mut State,
+    ctx: &Ctx<'_>,
+    repeatability: Option<&str>,
+    body: &[u8],
+) -> Handled {
     require_scope(&ctx.claims, &["chat"])?;
     if let Some(key) = repeatability.filter(|k| !k.is_empty()) {
         if let Some((thread_id, result)) = state.repeatability.get(key) {
-            return Ok(Reply::json(201, result).header("Location", thread_location(ctx.base, thread_id)));
+            return Ok(
+                Reply::json(201, result).header("Location", thread_location(ctx.base, thread_id))
+            );
         }
     }
     let body = wire::body_json(body, false)?;
@@ -52,7 +59,10 @@ pub(crate) fn create(state: &mut State, ctx: &Ctx<'_>, repeatability: Option<&st
     for p in requested {
         if let Some(error) = participant_error(state, &p.raw_id) {
             invalid.push(error.to_error_object());
-        } else if !participants.iter().any(|q: &super::state::Participant| q.raw_id == p.raw_id) {
+        } else if !participants
+            .iter()
+            .any(|q: &super::state::Participant| q.raw_id == p.raw_id)
+        {
             participants.push(p);
         }
     }
@@ -82,7 +92,14 @@ pub(crate) fn create(state: &mut State, ctx: &Ctx<'_>, repeatability: Option<&st
             initiator: creator.clone(),
         },
     );
-    super::messages::push_system(state, &mut thread, Content::Topic { topic, initiator: creator });
+    super::messages::push_system(
+        state,
+        &mut thread,
+        Content::Topic {
+            topic,
+            initiator: creator,
+        },
+    );
     let mut result = Map::new();
     result.insert("chatThread".to_owned(), render_properties(&thread, ctx.api));
     if !invalid.is_empty() {
@@ -92,7 +109,9 @@ pub(crate) fn create(state: &mut State, ctx: &Ctx<'_>, repeatability: Option<&st
     state.thread_order.push(id.clone());
     state.threads.insert(id.clone(), thread);
     if let Some(key) = repeatability.filter(|k| !k.is_empty()) {
-        state.repeatability.insert(key.to_owned(), (id.clone(), result.clone()));
+        state
+            .repeatability
+            .insert(key.to_owned(), (id.clone(), result.clone()));
     }
     Ok(Reply::json(201, &result).header("Location", thread_location(ctx.base, &id)))
 }
@@ -113,9 +132,11 @@ pub(crate) fn list(state: &mut State, ctx: &Ctx<'_>) -> Handled {
         .iter()
         .filter_map(|id| state.threads.get(id))
         .filter(|t| t.deleted_on.is_none() && t.is_participant(caller))
-        .filter(|t| start_ms.is_none_or(|s| t.last_message_received_on.unix_millis() >= i128::from(s)))
+        .filter(|t| {
+            start_ms.is_none_or(|s| t.last_message_received_on.unix_millis() >= i128::from(s))
+        })
         .collect();
-    threads.sort_by(|a, b| b.last_message_received_on.cmp(&a.last_message_received_on));
+    threads.sort_by_key(|t| std::cmp::Reverse(t.last_message_received_on));
     let offset_usize = usize::try_from(offset).unwrap_or(usize::MAX);
     let page: Vec<Value> = threads
         .iter()
@@ -191,7 +212,14 @@ pub(crate) fn update(state: &mut State, ctx: &Ctx<'_>, id: &str, body: &[u8]) ->
     }
     if let Some(topic) = topic {
         thread.topic = topic.clone();
-        super::messages::push_system(state, &mut thread, Content::Topic { topic, initiator: caller });
+        super::messages::push_system(
+            state,
+            &mut thread,
+            Content::Topic {
+                topic,
+                initiator: caller,
+            },
+        );
     }
     state.threads.insert(thread.id.clone(), thread);
     Ok(Reply::empty(204))
@@ -206,7 +234,9 @@ pub(crate) fn delete(state: &mut State, ctx: &Ctx<'_>, id: &str) -> Handled {
         .get_mut(id)
         .ok_or_else(|| AcsError::not_found("The chat thread was not found.").with_target(id))?;
     if !thread.is_participant(&ctx.claims.user) {
-        return Err(AcsError::forbidden("The caller is not a participant of the chat thread."));
+        return Err(AcsError::forbidden(
+            "The caller is not a participant of the chat thread.",
+        ));
     }
     if thread.deleted_on.is_none() {
         thread.deleted_on = Some(now);
@@ -244,7 +274,10 @@ pub(crate) fn start_ms(ctx: &Ctx<'_>) -> Result<Option<i64>, AcsError> {
         None => Ok(None),
         Some(s) => chat_core::Timestamp::parse(s)
             .map(|t| Some(i64::try_from(t.unix_millis()).unwrap_or(0)))
-            .ok_or_else(|| AcsError::bad_request("startTime is not an RFC 3339 date-time.").with_target("startTime")),
+            .ok_or_else(|| {
+                AcsError::bad_request("startTime is not an RFC 3339 date-time.")
+                    .with_target("startTime")
+            }),
     }
 }
 
@@ -259,12 +292,17 @@ fn parse_retention(value: Option<&Value>) -> Result<Option<Value>, AcsError> {
                     .and_then(Value::as_i64)
                     .filter(|d| (1..=90).contains(d))
                     .ok_or_else(|| {
-                        AcsError::bad_request("deleteThreadAfterDays must be an integer from 1 to 90.")
-                            .with_target("retentionPolicy")
+                        AcsError::bad_request(
+                            "deleteThreadAfterDays must be an integer from 1 to 90.",
+                        )
+                        .with_target("retentionPolicy")
                     })?;
-                Ok(Some(json!({"kind": "threadCreationDate", "deleteThreadAfterDays": days})))
+                Ok(Some(
+                    json!({"kind": "threadCreationDate", "deleteThreadAfterDays": days}),
+                ))
             }
-            _ => Err(AcsError::bad_request("Unknown retention policy kind.").with_target("retentionPolicy")),
+            _ => Err(AcsError::bad_request("Unknown retention policy kind.")
+                .with_target("retentionPolicy")),
         },
         Some(_) => Err(AcsError::bad_request("retentionPolicy must be an object.")),
     }

@@ -82,8 +82,14 @@ pub(crate) fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, TokenE
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or(TokenError::Malformed)?;
-    let user = payload.get("sub").and_then(Value::as_str).ok_or(TokenError::Malformed)?;
-    let expires_at = payload.get("exp").and_then(Value::as_i64).ok_or(TokenError::Malformed)?;
+    let user = payload
+        .get("sub")
+        .and_then(Value::as_str)
+        .ok_or(TokenError::Malformed)?;
+    let expires_at = payload
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(TokenError::Malformed)?;
     let issued_at = payload.get("iat").and_then(Value::as_i64).unwrap_or(0);
     let seq = payload
         .get("jti")
@@ -154,7 +160,10 @@ mod tests {
     fn refuses_tampered_expired_and_malformed_tokens() {
         let token = sign(b"key", &claims(1), "res");
         assert_eq!(verify(b"other", &token, 0), Err(TokenError::BadSignature));
-        assert_eq!(verify(b"key", &token, 1_700_086_400), Err(TokenError::Expired));
+        assert_eq!(
+            verify(b"key", &token, 1_700_086_400),
+            Err(TokenError::Expired)
+        );
         assert_eq!(verify(b"key", "abc", 0), Err(TokenError::Malformed));
     }
 }

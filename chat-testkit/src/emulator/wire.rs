@@ -113,24 +113,31 @@ pub(crate) fn identity_time(t: Timestamp) -> String {
 
 /// Renders a raw id as a `CommunicationIdentifierModel` for `api`.
 pub(crate) fn identifier(raw_id: &str, api: ChatApi) -> Value {
-    let (kind, nested): (&str, Option<(&str, Value)>) = if let Some(value) = raw_id.strip_prefix("4:") {
-        ("phoneNumber", Some(("phoneNumber", json!({ "value": value }))))
-    } else if ["8:acs:", "8:spool:", "8:dod-acs:", "8:gcch-acs:"]
-        .iter()
-        .any(|p| raw_id.starts_with(p))
-    {
-        ("communicationUser", Some(("communicationUser", json!({ "id": raw_id }))))
-    } else if let Some((user, cloud, anonymous)) = teams_user(raw_id) {
-        (
-            "microsoftTeamsUser",
-            Some((
+    let (kind, nested): (&str, Option<(&str, Value)>) =
+        if let Some(value) = raw_id.strip_prefix("4:") {
+            (
+                "phoneNumber",
+                Some(("phoneNumber", json!({ "value": value }))),
+            )
+        } else if ["8:acs:", "8:spool:", "8:dod-acs:", "8:gcch-acs:"]
+            .iter()
+            .any(|p| raw_id.starts_with(p))
+        {
+            (
+                "communicationUser",
+                Some(("communicationUser", json!({ "id": raw_id }))),
+            )
+        } else if let Some((user, cloud, anonymous)) = teams_user(raw_id) {
+            (
                 "microsoftTeamsUser",
-                json!({ "userId": user, "isAnonymous": anonymous, "cloud": cloud }),
-            )),
-        )
-    } else {
-        ("unknown", None)
-    };
+                Some((
+                    "microsoftTeamsUser",
+                    json!({ "userId": user, "isAnonymous": anonymous, "cloud": cloud }),
+                )),
+            )
+        } else {
+            ("unknown", None)
+        };
     let mut map = Map::new();
     map.insert("rawId".to_owned(), Value::String(raw_id.to_owned()));
     if api.has_identifier_kind() {
@@ -185,18 +192,25 @@ pub(crate) fn raw_id_of(model: &Value) -> Result<String, AcsError> {
 }
 
 /// Reads an optional `map<string,string>`; `None` when absent or null.
-pub(crate) fn string_map(value: Option<&Value>, field: &str) -> Result<Option<Vec<(String, String)>>, AcsError> {
+pub(crate) fn string_map(
+    value: Option<&Value>,
+    field: &str,
+) -> Result<Option<Vec<(String, String)>>, AcsError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(AcsError::bad_request(format!("The values of '{field}' must be strings."))),
+                _ => Err(AcsError::bad_request(format!(
+                    "The values of '{field}' must be strings."
+                ))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        Some(_) => Err(AcsError::bad_request(format!("'{field}' must be an object."))),
+        Some(_) => Err(AcsError::bad_request(format!(
+            "'{field}' must be an object."
+        ))),
     }
 }
 
@@ -204,10 +218,12 @@ pub(crate) fn string_map(value: Option<&Value>, field: &str) -> Result<Option<Ve
 pub(crate) fn opt_time(value: Option<&Value>, field: &str) -> Result<Option<Timestamp>, AcsError> {
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Timestamp::parse(s)
-            .map(Some)
-            .ok_or_else(|| AcsError::bad_request(format!("'{field}' is not an RFC 3339 date-time."))),
-        Some(_) => Err(AcsError::bad_request(format!("'{field}' must be a string."))),
+        Some(Value::String(s)) => Timestamp::parse(s).map(Some).ok_or_else(|| {
+            AcsError::bad_request(format!("'{field}' is not an RFC 3339 date-time."))
+        }),
+        Some(_) => Err(AcsError::bad_request(format!(
+            "'{field}' must be a string."
+        ))),
     }
 }
 
@@ -216,7 +232,9 @@ pub(crate) fn opt_str(value: Option<&Value>, field: &str) -> Result<Option<Strin
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(AcsError::bad_request(format!("'{field}' must be a string."))),
+        Some(_) => Err(AcsError::bad_request(format!(
+            "'{field}' must be a string."
+        ))),
     }
 }
 
@@ -235,7 +253,9 @@ pub(crate) fn body_json(body: &[u8], empty_ok: bool) -> Result<Value, AcsError> 
         return Ok(json!({}));
     }
     if !value.is_object() {
-        return Err(AcsError::bad_request("The request body must be a JSON object."));
+        return Err(AcsError::bad_request(
+            "The request body must be a JSON object.",
+        ));
     }
     Ok(value)
 }
@@ -259,8 +279,14 @@ mod tests {
 
     #[test]
     fn raw_id_is_read_from_nested_objects() {
-        assert_eq!(raw_id_of(&json!({"communicationUser": {"id": "8:acs:a_b"}})).unwrap(), "8:acs:a_b");
-        assert_eq!(raw_id_of(&json!({"phoneNumber": {"value": "+1555"}})).unwrap(), "4:+1555");
+        assert_eq!(
+            raw_id_of(&json!({"communicationUser": {"id": "8:acs:a_b"}})).unwrap(),
+            "8:acs:a_b"
+        );
+        assert_eq!(
+            raw_id_of(&json!({"phoneNumber": {"value": "+1555"}})).unwrap(),
+            "4:+1555"
+        );
         assert!(raw_id_of(&json!({})).is_err());
     }
 
@@ -272,8 +298,14 @@ mod tests {
 
     #[test]
     fn versions_parse_or_fail_with_400() {
-        assert_eq!(ChatApi::from_query(Some("2025-03-15")).unwrap(), ChatApi::V2025_03_15);
-        assert_eq!(ChatApi::from_query(Some("2020-01-01")).unwrap_err().status, 400);
+        assert_eq!(
+            ChatApi::from_query(Some("2025-03-15")).unwrap(),
+            ChatApi::V2025_03_15
+        );
+        assert_eq!(
+            ChatApi::from_query(Some("2020-01-01")).unwrap_err().status,
+            400
+        );
         assert_eq!(ChatApi::from_query(None).unwrap_err().status, 400);
         assert!(check_identity_version(Some("2023-10-01")).is_ok());
         assert!(check_identity_version(Some("2023-11-07")).is_err());

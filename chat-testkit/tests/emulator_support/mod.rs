@@ -35,7 +35,13 @@ impl RawResponse {
 
 /// Sends one request on a fresh connection (`Connection: close`) and reads the answer.
 /// `Err` when the connection fails before a full head arrives (e.g. a reset).
-pub fn send(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<RawResponse> {
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<RawResponse> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -95,8 +101,15 @@ impl<'a> Client<'a> {
     }
 
     /// An HMAC-signed identity request.
-    pub fn identity(&self, method: &str, path_and_query: &str, body: Option<&Value>) -> RawResponse {
-        let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    pub fn identity(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> RawResponse {
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let uri = format!("{}{}", self.emulator.endpoint(), path_and_query);
         let mut request = chat_core::http::Request::builder()
             .method(method)
@@ -110,8 +123,18 @@ impl<'a> Client<'a> {
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
             .chain([("content-type".to_owned(), "application/json".to_owned())])
             .collect();
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        send(self.emulator.local_addr(), method, path_and_query, &headers, request.body()).unwrap()
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        send(
+            self.emulator.local_addr(),
+            method,
+            path_and_query,
+            &headers,
+            request.body(),
+        )
+        .unwrap()
     }
 
     /// Creates a user with a chat token through the identity API; returns (raw id, token).
@@ -130,15 +153,33 @@ impl<'a> Client<'a> {
     }
 
     /// A chat request with a bearer token; `target` is path and query.
-    pub fn chat(&self, token: &str, method: &str, target: &str, body: Option<&Value>) -> RawResponse {
+    pub fn chat(
+        &self,
+        token: &str,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> RawResponse {
         self.try_chat(token, method, target, body).unwrap()
     }
 
     /// As [`Client::chat`], keeping the transport error.
-    pub fn try_chat(&self, token: &str, method: &str, target: &str, body: Option<&Value>) -> io::Result<RawResponse> {
-        let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    pub fn try_chat(
+        &self,
+        token: &str,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> io::Result<RawResponse> {
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let auth = format!("Bearer {token}");
-        let content_type = if method == "PATCH" { "application/merge-patch+json" } else { "application/json" };
+        let content_type = if method == "PATCH" {
+            "application/merge-patch+json"
+        } else {
+            "application/json"
+        };
         send(
             self.emulator.local_addr(),
             method,
