@@ -115,7 +115,7 @@ impl SocketReplayer<'_> {
 }
 
 impl Runner for SocketReplayer<'_> {
-    fn chat<O: Operation<Context = ChatContext>>(
+    fn chat<O: Operation<Context = ChatContext> + Send + 'static>(
         &mut self,
         op: O,
         ctx: &ChatContext,
@@ -124,12 +124,15 @@ impl Runner for SocketReplayer<'_> {
         self.run(op, ctx, Auth::Bearer).map(drop)
     }
 
-    fn list<L: ListOperation>(
+    fn list<L: ListOperation + Send + 'static>(
         &mut self,
         list: L,
         ctx: &ChatContext,
         continuation: Option<&str>,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, Error>
+    where
+        L::Item: Send + 'static,
+    {
         let ctx = self.chat_context(ctx);
         let mut pager = match continuation {
             Some(link) => {
@@ -147,7 +150,7 @@ impl Runner for SocketReplayer<'_> {
         Ok(n)
     }
 
-    fn identity<O: Operation<Context = IdentityContext>>(
+    fn identity<O: Operation<Context = IdentityContext> + Send + 'static>(
         &mut self,
         op: O,
         ctx: &IdentityContext,

@@ -10,7 +10,7 @@ use super::transport::ReplayTransport;
 /// and API version; a runner that talks to another host keeps the version and swaps the host.
 pub trait Runner {
     /// Runs a chat operation (bearer auth) as one call.
-    fn chat<O: Operation<Context = ChatContext>>(
+    fn chat<O: Operation<Context = ChatContext> + Send + 'static>(
         &mut self,
         operation: O,
         context: &ChatContext,
@@ -18,15 +18,17 @@ pub trait Runner {
 
     /// Walks a listing to its end, from the first page or from `continuation` (a `nextLink`);
     /// returns how many items it gave.
-    fn list<L: ListOperation>(
+    fn list<L: ListOperation + Send + 'static>(
         &mut self,
         list: L,
         context: &ChatContext,
         continuation: Option<&str>,
-    ) -> Result<usize, Error>;
+    ) -> Result<usize, Error>
+    where
+        L::Item: Send + 'static;
 
     /// Runs an identity operation (HMAC auth) as one call.
-    fn identity<O: Operation<Context = IdentityContext>>(
+    fn identity<O: Operation<Context = IdentityContext> + Send + 'static>(
         &mut self,
         operation: O,
         context: &IdentityContext,
@@ -34,7 +36,7 @@ pub trait Runner {
 }
 
 impl Runner for ReplayTransport {
-    fn chat<O: Operation<Context = ChatContext>>(
+    fn chat<O: Operation<Context = ChatContext> + Send + 'static>(
         &mut self,
         operation: O,
         context: &ChatContext,
@@ -42,12 +44,15 @@ impl Runner for ReplayTransport {
         Self::chat(self, operation, context).map(drop)
     }
 
-    fn list<L: ListOperation>(
+    fn list<L: ListOperation + Send + 'static>(
         &mut self,
         list: L,
         context: &ChatContext,
         continuation: Option<&str>,
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, Error>
+    where
+        L::Item: Send + 'static,
+    {
         let pager = match continuation {
             Some(link) => Pager::resume(list, context.clone(), link)?,
             None => Pager::new(list, context.clone()),
@@ -55,7 +60,7 @@ impl Runner for ReplayTransport {
         self.walk(pager).map(|items| items.len())
     }
 
-    fn identity<O: Operation<Context = IdentityContext>>(
+    fn identity<O: Operation<Context = IdentityContext> + Send + 'static>(
         &mut self,
         operation: O,
         context: &IdentityContext,
