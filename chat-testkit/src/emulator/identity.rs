@@ -5,7 +5,8 @@
 //! body, checked) and `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>`,
 //! signed over `METHOD\npath-and-query\ndate;host;content-hash` with the emulator's access key,
 //! where host is the request's `Host` header and path-and-query the request target as received.
-//! With the real clock, `x-ms-date` must be within 15 minutes of now.
+//! With the real clock, `x-ms-date` must be within 15 minutes of now. A signature over the
+//! percent-decoded target is accepted too (Microsoft's async Python clients sign that way).
 
 use std::time::{Duration, SystemTime};
 
@@ -64,18 +65,23 @@ pub(crate) fn verify_hmac(key: &[u8], clock: &Clock, req: &Request) -> Result<()
             ));
         }
     }
-    let string_to_sign = format!(
-        "{}\n{}\n{date};{host};{content_hash}",
-        req.method, req.target
-    );
     let signature = STANDARD
         .decode(signature)
         .map_err(|_| AcsError::unauthorized("The signature is not base64."))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(key)
-        .map_err(|_| AcsError::unauthorized("The access key is unusable."))?;
-    mac.update(string_to_sign.as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| AcsError::unauthorized("The HMAC signature does not match."))
+    // The request target as received; Python's async clients sign it percent-decoded.
+    let decoded = super::routes::percent_decode(&req.target);
+    let matches = |target: &str| {
+        let string_to_sign = format!("{}\n{target}\n{date};{host};{content_hash}", req.method);
+        Hmac::<Sha256>::new_from_slice(key).is_ok_and(|mut mac| {
+            mac.update(string_to_sign.as_bytes());
+            mac.verify_slice(&signature).is_ok()
+        })
+    };
+    if matches(&req.target) || (decoded != req.target && matches(&decoded)) {
+        Ok(())
+    } else {
+        Err(AcsError::unauthorized("The HMAC signature does not match."))
+    }
 }
 
 /// `POST /identities`: 201 `{"identity": {"id"}, "accessToken"?}`.
@@ -157,4 +163,56 @@ fn lifetime(value: Option<&Value>) -> Result<Duration, AcsError> {
             })?,
     };
     Ok(Duration::from_secs(minutes * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::routes::Query;
+
+    fn signed(target: &str, signed_target: &str, key: &[u8]) -> Request {
+        let hash = STANDARD.encode(Sha256::digest(b""));
+        let date = "Sun, 22 Nov 2026 21:14:18 GMT";
+        let host = "127.0.0.1:8080";
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(format!("POST\n{signed_target}\n{date};{host};{hash}").as_bytes());
+        let signature = STANDARD.encode(mac.finalize().into_bytes());
+        let auth = format!(
+            "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}"
+        );
+        Request {
+            method: "POST".into(),
+            target: target.into(),
+            path: target.split('?').next().unwrap().into(),
+            query: Query::default(),
+            headers: vec![
+                ("authorization".into(), auth),
+                ("x-ms-date".into(), date.into()),
+                ("x-ms-content-sha256".into(), hash),
+                ("host".into(), host.into()),
+            ],
+            body: Vec::new(),
+            base: format!("http://{host}"),
+        }
+    }
+
+    #[test]
+    fn accepts_the_target_as_sent_or_decoded_and_nothing_else() {
+        let clock = Clock::Fixed {
+            start: SystemTime::UNIX_EPOCH,
+            ticks: 0,
+        };
+        let target = "/identities/8%3Aacs%3Ar_u/:revokeAccessTokens?api-version=2023-10-01";
+        assert!(verify_hmac(b"key", &clock, &signed(target, target, b"key")).is_ok());
+        let decoded = "/identities/8:acs:r_u/:revokeAccessTokens?api-version=2023-10-01";
+        assert!(verify_hmac(b"key", &clock, &signed(target, decoded, b"key")).is_ok());
+        assert_eq!(
+            verify_hmac(b"other", &clock, &signed(target, target, b"key"))
+                .unwrap_err()
+                .status,
+            401
+        );
+        let other = "/identities/8%3Aacs%3Ar_v/:revokeAccessTokens?api-version=2023-10-01";
+        assert!(verify_hmac(b"key", &clock, &signed(target, other, b"key")).is_err());
+    }
 }
