@@ -26,7 +26,7 @@ fn answer(r: &Captured) -> Action {
     let message = format!(
         r#"{{"id":"m1","type":"text","sequenceId":"3","version":"m1","content":{{"message":"hi"}},"senderDisplayName":"Me","createdOn":"{TS}"}}"#
     );
-    let token = format!(r#"{{"token":"user-token","expiresOn":"2099-01-01T00:00:00Z"}}"#);
+    let token = r#"{"token":"user-token","expiresOn":"2099-01-01T00:00:00Z"}"#.to_owned();
     let t = format!("/chat/threads/{THREAD}");
     match (r.method.as_str(), path) {
         ("POST", "/identities") => Action::json(

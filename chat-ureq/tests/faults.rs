@@ -112,3 +112,22 @@ fn a_refused_connection_may_not_have_reached_the_service() {
     assert!(!err.may_have_been_sent(), "{err:?}");
     assert!(matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Connect));
 }
+
+#[test]
+fn the_per_call_budget_ends_a_call_that_the_per_try_limit_would_not() {
+    let server = Server::http(|_, _| Action::Hang);
+    let options = ClientOptions::default()
+        .per_try_timeout(Duration::from_secs(120))
+        .per_call_timeout(Duration::from_millis(400));
+    let chat = client(&server, options);
+    let started = Instant::now();
+    let err = chat
+        .delete_chat_thread("19:a@thread.v2")
+        .call()
+        .unwrap_err();
+    assert!(matches!(err, Error::CallTimeout { attempts: 1 }), "{err:?}");
+    assert!(err.may_have_been_sent());
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(400));
+    assert!(elapsed < Duration::from_secs(120));
+}
