@@ -125,4 +125,66 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(percent_decode("1%2F1%2F1970%20+%zz"), "1/1/1970 +%zz");
     }
+
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9:@._-]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-zA-Z]{1,6}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Replaces the `n`-th leaf (depth first) with `sanitized`.
+    fn sanitize_leaf(v: &mut Value, n: &mut usize) -> bool {
+        match v {
+            Value::Array(items) => items.iter_mut().any(|i| sanitize_leaf(i, n)),
+            Value::Object(map) => map.values_mut().any(|i| sanitize_leaf(i, n)),
+            leaf => {
+                if *n == 0 {
+                    *leaf = Value::String("sanitized".into());
+                    return true;
+                }
+                *n -= 1;
+                false
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_value_matches_itself_and_its_text(v in json()) {
+            proptest::prop_assert!(json_matches(&v, &v, "$").is_ok());
+            let text = serde_json::to_vec(&v).unwrap();
+            if v.is_object() || v.is_array() {
+                proptest::prop_assert!(check_body(&text, &v).is_ok());
+            }
+        }
+
+        #[test]
+        fn a_sanitized_leaf_matches_whatever_was_there(v in json(), n in 0usize..8) {
+            let mut recorded = v.clone();
+            sanitize_leaf(&mut recorded, &mut n.clone());
+            proptest::prop_assert!(json_matches(&recorded, &v, "$").is_ok());
+        }
+
+        #[test]
+        fn an_extra_field_in_ours_is_caught(v in json(), key in "[a-z]{1,6}") {
+            if let Value::Object(map) = &v {
+                let mut ours = map.clone();
+                if !ours.contains_key(&key) {
+                    ours.insert(key, json!(1));
+                    proptest::prop_assert!(json_matches(&v, &Value::Object(ours), "$").is_err());
+                }
+            }
+        }
+    }
 }
