@@ -44,7 +44,8 @@ pub enum Fault {
     /// of answering.
     ResetAfterService,
     /// Let the service act, then send the head with the full `Content-Length` but only part of
-    /// the body (at most half), and close the connection.
+    /// the body (at most half), and close the connection. A reply without a body (204, or 200
+    /// for typing and read receipts) has nothing to cut and goes out whole.
     TruncatedBody,
 }
 

@@ -50,7 +50,11 @@
 //!   for unknown or deleted users).
 //! - Deleted messages stay as tombstones (`deletedOn`, no `content`) in get and list; only the
 //!   sender may edit or delete; deleting twice is 204. Removing a non-participant is 204.
-//! - Listings page with `nextLink`; see [`DEFAULT_PAGE_SIZE`] and [`MAX_PAGE_SIZE`].
+//! - Listings page with `nextLink`; see [`DEFAULT_PAGE_SIZE`] and [`MAX_PAGE_SIZE`]. Messages
+//!   list newest first; threads by latest activity (deleted threads are left out);
+//!   participants in joining order; read receipts (one per reader, the latest) oldest first.
+//! - `shareHistoryTime` is stored and returned, but does not hide older messages.
+//! - Teams token exchange is refused (401): there is no Microsoft Entra ID offline.
 //!
 //! # Fault injection
 //!
@@ -108,8 +112,7 @@ pub struct RequestCount {
     pub handled: u64,
 }
 
-/// A running emulator. Dropping it stops the server.
-#[derive(Debug)]
+/// A running emulator. Dropping it stops the server. `Debug` shows its address, not its key.
 pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -175,8 +178,12 @@ impl EmulatorBuilder {
             .resource_id
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new(key.clone(), clock, resource_id)),
-            key: key.clone(),
+            state: Mutex::new(State::new(
+                AccessKey::from_bytes(key.clone()),
+                clock,
+                resource_id,
+            )),
+            key: AccessKey::from_bytes(key.clone()),
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
         });
@@ -248,7 +255,7 @@ impl Emulator {
 
     /// The access key identity requests must be signed with.
     pub fn access_key(&self) -> AccessKey {
-        AccessKey::from_bytes(self.shared.key.clone())
+        self.shared.key.clone()
     }
 
     /// The access key, base64 as in the connection string.
@@ -308,6 +315,14 @@ impl Emulator {
                 received: acc.received + c.received,
                 handled: acc.handled + c.handled,
             })
+    }
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("endpoint", &self.endpoint())
+            .finish_non_exhaustive()
     }
 }
 

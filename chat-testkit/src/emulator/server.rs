@@ -36,7 +36,7 @@ pub(crate) const MAX_REQUEST_BODY_BYTES: usize = 1 << 20;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
-    pub(crate) key: Vec<u8>,
+    pub(crate) key: chat_core::AccessKey,
     pub(crate) faults: Mutex<FaultSet>,
     /// (method, path as sent) → counts.
     pub(crate) log: Mutex<BTreeMap<(String, String), RequestCount>>,
@@ -184,7 +184,7 @@ async fn handle(
     }
     let (service, reply) = {
         let mut state = lock(&shared.state);
-        routes::dispatch(&mut state, &shared.key, &request)
+        routes::dispatch(&mut state, shared.key.as_bytes(), &request)
     };
     lock(&shared.log).entry(key).or_default().handled += 1;
     match plan.fault {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
-use chat_core::Timestamp;
+use chat_core::{AccessKey, Timestamp};
 
 use super::errors::AcsError;
 use super::tokens::{self, Claims, TokenError};
@@ -112,7 +112,7 @@ impl Thread {
 pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) resource_id: String,
-    key: Vec<u8>,
+    key: AccessKey,
     pub(crate) users: HashMap<String, User>,
     pub(crate) threads: HashMap<String, Thread>,
     /// Thread ids in creation order.
@@ -125,7 +125,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(key: Vec<u8>, clock: Clock, resource_id: String) -> Self {
+    pub(crate) fn new(key: AccessKey, clock: Clock, resource_id: String) -> Self {
         Self {
             clock,
             resource_id,
@@ -206,7 +206,7 @@ impl State {
             seq: self.next_token_seq,
         };
         self.next_token_seq += 1;
-        let token = tokens::sign(&self.key, &claims, &self.resource_id);
+        let token = tokens::sign(self.key.as_bytes(), &claims, &self.resource_id);
         let expires_on = Timestamp::from_unix_seconds(expires_at).unwrap_or(now);
         Ok((token, expires_on))
     }
@@ -243,13 +243,14 @@ impl State {
             })
             .ok_or_else(|| AcsError::unauthorized("A bearer access token is required."))?;
         let now = self.now().unix_seconds();
-        let claims = tokens::verify(&self.key, token.trim(), now).map_err(|e| match e {
-            TokenError::Expired => AcsError::unauthorized("The access token has expired."),
-            TokenError::BadSignature => {
-                AcsError::unauthorized("The access token signature is invalid.")
-            }
-            TokenError::Malformed => AcsError::unauthorized("The access token is malformed."),
-        })?;
+        let claims =
+            tokens::verify(self.key.as_bytes(), token.trim(), now).map_err(|e| match e {
+                TokenError::Expired => AcsError::unauthorized("The access token has expired."),
+                TokenError::BadSignature => {
+                    AcsError::unauthorized("The access token signature is invalid.")
+                }
+                TokenError::Malformed => AcsError::unauthorized("The access token is malformed."),
+            })?;
         match self.users.get(&claims.user) {
             Some(user) if !user.deleted && claims.seq >= user.min_token_seq => Ok(claims),
             Some(user) if !user.deleted => {
@@ -302,7 +303,7 @@ mod tests {
     fn state() -> State {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         State::new(
-            b"k".to_vec(),
+            AccessKey::from_bytes(b"k".to_vec()),
             Clock::Fixed { start, ticks: 0 },
             "res".into(),
         )
