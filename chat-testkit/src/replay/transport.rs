@@ -29,6 +29,28 @@ pub const TEST_TOKEN: &str = "replay-test-token";
 pub const TEST_ACCESS_KEY: &str = "cmVwbGF5LXRlc3Qta2V5";
 
 /// Replays a recording in memory, on a virtual clock.
+///
+/// ```
+/// use chat_core::typing::SendTypingNotification;
+/// use chat_core::{ApiVersion, ChatContext, Endpoint};
+/// use chat_testkit::recording::{Matcher, Recording};
+/// use chat_testkit::replay::ReplayTransport;
+///
+/// let recording = Recording::from_json(r#"{"Entries": [{
+///     "RequestUri": "https://endpoint/chat/threads/19%3Aa%40thread.v2/typing?api-version=2021-09-07",
+///     "RequestMethod": "POST",
+///     "RequestHeaders": {"Authorization": "Sanitized", "Content-Type": "application/json"},
+///     "RequestBody": {"senderDisplayName": "John"},
+///     "StatusCode": 200, "ResponseHeaders": {}, "ResponseBody": null
+/// }]}"#)?;
+/// let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?)
+///     .with_api_version(ApiVersion::V2021_09_07);
+/// let mut replay = ReplayTransport::new(&recording, Matcher::new());
+/// replay.chat(SendTypingNotification::new("19:a@thread.v2").sender_display_name("John"), &ctx)?;
+/// assert!(replay.mismatches().is_empty());
+/// assert!(replay.remaining().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ReplayTransport {
     queue: ReplayQueue,
