@@ -4,7 +4,7 @@
 #   conformance/run.sh            # venv in conformance/.venv (reused when present)
 #   VENV=/tmp/acs-venv conformance/run.sh
 #
-# Creates a venv, installs azure-communication-chat==1.2.0 and azure-communication-identity,
+# Creates a venv, installs azure-communication-chat==1.2.0 and azure-communication-identity==1.5.0,
 # builds and starts `acs-emulator --port 0`, reads its endpoint and access key from its
 # output, runs python/quickstart.py, stops the emulator, and exits non-zero on any failure.
 set -euo pipefail
@@ -18,7 +18,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "azure-communication-chat==1.2.0" "azure-communication-identity"
+    "azure-communication-chat==1.2.0" "azure-communication-identity==1.5.0"
 
 echo "building acs-emulator"
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p chat-testkit --bin acs-emulator
