@@ -42,8 +42,10 @@ impl Executor {
         operation: O,
         ctx: O::Context,
     ) -> Result<O::Output, Error> {
+        // One draw of randomness serves both: the id's 122 random bits also seed the jitter.
         let request_id = uuid::Uuid::new_v4();
-        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        let (high, low) = request_id.as_u64_pair();
+        let seed = high ^ low.rotate_left(32);
         let mut call = Call::new(
             operation,
             ctx,

@@ -112,6 +112,7 @@ async fn a_refused_connection_may_not_have_reached_the_service() {
     assert!(!err.may_have_been_sent(), "{err:?}");
     assert!(matches!(&err, Error::Transport(t) if t.kind == TransportErrorKind::Connect));
 }
+
 #[tokio::test]
 async fn the_per_call_budget_ends_a_call_that_the_per_try_limit_would_not() {
     let server = Server::http(|_, _| Action::Hang);

@@ -59,6 +59,7 @@ mod executor;
 mod identity;
 mod options;
 mod pending;
+mod resolver;
 mod transport;
 
 pub use chat_core;

@@ -10,8 +10,10 @@ use chat_core::http::{HeaderMap, Method, Request, Response};
 use chat_core::{TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
 use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Timeout};
 
+use crate::resolver::CachingResolver;
 use crate::ClientOptions;
 
 /// One try's worth of HTTP over a pooled, TLS-by-default agent.
@@ -36,15 +38,19 @@ impl Transport {
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        let agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
             .user_agent(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
-            .build()
-            .new_agent();
+            .build();
+        let agent = Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            CachingResolver::default(),
+        );
         Self { agent }
     }
 
