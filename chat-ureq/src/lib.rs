@@ -59,7 +59,6 @@ mod executor;
 mod identity;
 mod options;
 mod pending;
-mod resolver;
 mod transport;
 
 pub use chat_core;

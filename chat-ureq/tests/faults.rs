@@ -131,3 +131,26 @@ fn the_per_call_budget_ends_a_call_that_the_per_try_limit_would_not() {
     assert!(elapsed >= Duration::from_millis(400));
     assert!(elapsed < Duration::from_secs(120));
 }
+
+const CREATED: &str = r#"{"chatThread":{"id":"19:t@thread.v2","topic":"t","createdOn":"2024-01-01T00:00:00Z","createdByCommunicationIdentifier":{"rawId":"8:acs:r_u1","communicationUser":{"id":"8:acs:r_u1"}}}}"#;
+
+#[test]
+fn create_thread_keeps_one_generated_idempotency_token_per_call() {
+    let server = Server::http(|_, i| match i {
+        0 => Action::json(503, "{}"),
+        _ => Action::json(201, CREATED),
+    });
+    let fast = RetryOptions::default().with_initial_delay(Duration::from_millis(10));
+    let chat = client(&server, ClientOptions::default().retry(fast));
+    chat.create_chat_thread("t").call().unwrap();
+    chat.create_chat_thread("t").call().unwrap();
+    let ids: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("repeatability-request-id").unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], ids[1], "a retry repeats the token");
+    assert_ne!(ids[1], ids[2], "a new call has a new token");
+    assert!(uuid::Uuid::parse_str(&ids[2]).is_ok());
+}
