@@ -14,6 +14,24 @@
 //! one executor, which drives [`chat_core::Call`] (and [`chat_core::Pager`] for listings). The
 //! async twin, `chat-hyper`, has the same client methods and the same two wrapper types.
 //!
+//! ## Transport behaviour
+//!
+//! - **TLS** by default: rustls with the ring provider and the webpki (Mozilla) roots;
+//!   [`ClientOptions::add_root_certificate`] trusts other roots instead (a private CA, a test
+//!   server). `http://` is refused unless [`ClientOptions::allow_loopback_http`] is set, and then
+//!   only for a loopback host.
+//! - **One connection pool** per client; clones and thread clients share it.
+//! - **Timeouts**: [`ClientOptions::per_try_timeout`] bounds one try (a transport error of kind
+//!   `Timeout`); [`ClientOptions::per_call_timeout`] bounds the whole call with its retries and
+//!   delays ([`Error::CallTimeout`]).
+//! - **Retries and the 401 refresh** are decided by the core; this crate sleeps as told and asks
+//!   the [`CommunicationTokenCredential`] for tokens. Every try of a call carries the same
+//!   `x-ms-client-request-id`.
+//! - **Failures are classified** into [`chat_core::TransportError`]: connect, DNS and TLS failures
+//!   cannot have reached the service; anything after the request was written may have.
+//!   [`Error::may_have_been_sent`] tells a caller of `send_message` whether a repeat could
+//!   duplicate the message.
+//!
 //! ## Quickstart
 //!
 //! ```no_run
