@@ -14,7 +14,10 @@ use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout,
+    Transport as UreqTransport,
+};
 use ureq::{Agent, Timeout};
 
 use crate::ClientOptions;
@@ -49,11 +52,8 @@ impl Transport {
             .user_agent(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .build();
-        let agent = Agent::with_parts(
-            config,
-            DefaultConnector::default(),
-            CachingResolver::default(),
-        );
+        let connector = DefaultConnector::default().chain(Coalescing);
+        let agent = Agent::with_parts(config, connector, CachingResolver::default());
         Self { agent }
     }
 
@@ -247,5 +247,86 @@ impl Resolver for CachingResolver {
         }
         cache.insert(key, (now, addrs.clone()));
         Ok(addrs)
+    }
+}
+
+/// Wraps each connection so that a request's head and body leave in one write.
+///
+/// ureq transmits the head and then the body, each with its own `send`; with a small JSON body
+/// that is two syscalls (and two TCP segments) where one does. [`CoalescedTransport`] keeps what
+/// ureq transmits until ureq waits for the response, then sends it all at once.
+#[derive(Debug)]
+struct Coalescing;
+
+impl Connector<Box<dyn UreqTransport>> for Coalescing {
+    type Out = CoalescedTransport;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<Box<dyn UreqTransport>>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| CoalescedTransport {
+            inner,
+            pending: Vec::new(),
+        }))
+    }
+}
+
+/// A connection whose writes are held until the next read.
+#[derive(Debug)]
+struct CoalescedTransport {
+    inner: Box<dyn UreqTransport>,
+    pending: Vec<u8>,
+}
+
+impl CoalescedTransport {
+    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let mut sent = 0;
+        while sent < self.pending.len() {
+            let output = self.inner.buffers().output();
+            let n = output.len().min(self.pending.len() - sent);
+            if n == 0 {
+                return Err(ureq::Error::Io(io::Error::other("no output buffer")));
+            }
+            output[..n].copy_from_slice(&self.pending[sent..sent + n]);
+            self.inner.transmit_output(n, timeout)?;
+            sent += n;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+impl UreqTransport for CoalescedTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, _timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let output = self.inner.buffers().output();
+        let data = output.get(..amount).ok_or_else(|| {
+            ureq::Error::Io(io::Error::other("transmit beyond the output buffer"))
+        })?;
+        self.pending.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.maybe_await_input(timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
     }
 }
