@@ -22,7 +22,10 @@ async fn main() -> Result<(), Error> {
         Err(_) => {
             let emulator = Emulator::start();
             let cs = emulator.connection_string();
-            println!("using the in-process emulator at {}", emulator.endpoint());
+            println!(
+                "using the in-process emulator at {} (async client)",
+                emulator.endpoint()
+            );
             let options = ClientOptions::default().allow_loopback_http(true);
             (Some(emulator), cs, options)
         }
