@@ -11,7 +11,7 @@ use chat_core::messages::{
 };
 use chat_core::participants::ChatParticipant;
 use chat_core::{ApiVersion, Error, Idempotency, Operation, Pager, Timestamp};
-use chat_support::{check_error_statuses, ctx, render, response};
+use chat_support::{check_error_statuses, ctx, render, response, Wire};
 use proptest::prelude::*;
 
 const THREAD: &str = "19:1LP8h-5WKv_uDw1@thread.v2";
@@ -34,16 +34,14 @@ fn send_message_request() {
         .message_type(ChatMessageType::Html)
         .sender_display_name("Ann")
         .metadata(meta(&[("tags", "x"), ("a", "")]))
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
 #[test]
 fn send_message_defaults_to_text() {
-    let req = SendMessage::new(THREAD, "hello")
-        .to_request(&ctx())
-        .unwrap();
+    let req = SendMessage::new(THREAD, "hello").wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
@@ -90,7 +88,7 @@ fn message_fields_exist_in_every_version() {
 
 #[test]
 fn get_message_request() {
-    let req = GetMessage::new(THREAD, MESSAGE).to_request(&ctx()).unwrap();
+    let req = GetMessage::new(THREAD, MESSAGE).wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
@@ -102,7 +100,7 @@ fn list_messages_request() {
     let req = Pager::new(op, ctx())
         .poll_page()
         .unwrap()
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     insta::assert_snapshot!(render(&req));
 }
@@ -112,21 +110,19 @@ fn update_message_request() {
     let req = UpdateMessage::new(THREAD, MESSAGE)
         .content("edited")
         .metadata(meta(&[("tags", "")]))
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     insta::assert_snapshot!(render(&req));
     let req = UpdateMessage::new(THREAD, MESSAGE)
         .content("edited")
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     assert_eq!(req.body(), br#"{"content":"edited"}"#);
 }
 
 #[test]
 fn delete_message_request() {
-    let req = DeleteMessage::new(THREAD, "a/b c")
-        .to_request(&ctx())
-        .unwrap();
+    let req = DeleteMessage::new(THREAD, "a/b c").wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 

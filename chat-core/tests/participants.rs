@@ -2,44 +2,24 @@
 
 use std::collections::BTreeMap;
 
-use chat_core::http::{Request, Response};
+use chat_core::http::Response;
 use chat_core::identifier::{CommunicationIdentifier as Id, MicrosoftTeamsUserIdentifier};
 use chat_core::participants::{
     pair_failed_participants, AddParticipants, ChatParticipant, FailedParticipant,
     ListParticipants, RemoveParticipant,
 };
 use chat_core::{
-    ApiVersion, ChatContext, CommunicationError, Endpoint, Error, ListOperation, Operation, Pager,
-    Timestamp,
+    ApiVersion, ChatContext, CommunicationError, Endpoint, Error, Operation, Pager, Timestamp,
 };
 use proptest::prelude::*;
+
+mod chat_support;
+use chat_support::{render, Wire, WireList};
 
 const THREAD: &str = "19:1LP8h-5WKvPuwtMH3edl4AihPeEZu3VWYitvgn-9uDw1@thread.v2";
 
 fn ctx(version: ApiVersion) -> ChatContext {
     ChatContext::new(Endpoint::parse("https://acs.example.com").unwrap()).with_api_version(version)
-}
-
-/// Method, URI, headers sorted, pretty JSON body.
-fn render(req: &Request<Vec<u8>>) -> String {
-    let mut out = format!("{} {}\n", req.method(), req.uri());
-    let mut headers: Vec<String> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
-        .collect();
-    headers.sort();
-    for h in headers {
-        out.push_str(&h);
-        out.push('\n');
-    }
-    if !req.body().is_empty() {
-        let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
-        out.push('\n');
-        out.push_str(&serde_json::to_string_pretty(&body).unwrap());
-        out.push('\n');
-    }
-    out
 }
 
 fn response(status: u16, body: &str) -> Response<Vec<u8>> {
@@ -71,12 +51,12 @@ fn three_kinds() -> Vec<ChatParticipant> {
 #[test]
 fn list_participants_request() {
     let first = ListParticipants::new(THREAD)
-        .first_page(&ctx(ApiVersion::V2025_03_15))
+        .wire_first_page(&ctx(ApiVersion::V2025_03_15))
         .unwrap();
     let paged = ListParticipants::new(THREAD)
         .max_page_size(1)
         .skip(1)
-        .first_page(&ctx(ApiVersion::V2024_03_07))
+        .wire_first_page(&ctx(ApiVersion::V2024_03_07))
         .unwrap();
     insta::assert_snapshot!(format!("{}\n{}", render(&first), render(&paged)));
 }
@@ -92,7 +72,7 @@ fn add_participants_request() {
             .share_history_time(Timestamp::UNIX_EPOCH),
     );
     let op = AddParticipants::new(THREAD, participants);
-    let req = op.to_request(&ctx(ApiVersion::V2025_03_15)).unwrap();
+    let req = op.wire(&ctx(ApiVersion::V2025_03_15)).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
@@ -111,7 +91,7 @@ fn add_participants_sends_what_the_recorded_sdk_sent() {
 #[test]
 fn remove_participant_request() {
     let op = RemoveParticipant::new(THREAD, Id::from_raw_id("8:teamsvisitor:guest"));
-    let req = op.to_request(&ctx(ApiVersion::V2023_11_07)).unwrap();
+    let req = op.wire(&ctx(ApiVersion::V2023_11_07)).unwrap();
     insta::assert_snapshot!(render(&req));
     assert_eq!(
         std::str::from_utf8(req.body()).unwrap(),

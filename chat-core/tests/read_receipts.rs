@@ -1,40 +1,20 @@
 //! Read receipts: rendered requests, parsed responses, proptest round trip.
 
-use chat_core::http::{Request, Response};
+use chat_core::http::Response;
 use chat_core::identifier::CommunicationIdentifier as Id;
 use chat_core::read_receipts::{ChatMessageReadReceipt, ListReadReceipts, SendReadReceipt};
 use chat_core::{
-    ApiVersion, ChatContext, Endpoint, Error, Idempotency, ListOperation, Operation, Pager,
-    Timestamp,
+    ApiVersion, ChatContext, Endpoint, Error, Idempotency, Operation, Pager, Timestamp,
 };
 use proptest::prelude::*;
+
+mod chat_support;
+use chat_support::{render, Wire, WireList};
 
 const THREAD: &str = "19:xpMEpgs_hSMB1QtAjq509RZGi76SaME0glQ98ZX34MA1@thread.v2";
 
 fn ctx(version: ApiVersion) -> ChatContext {
     ChatContext::new(Endpoint::parse("https://acs.example.com").unwrap()).with_api_version(version)
-}
-
-/// Method, URI, headers sorted, pretty JSON body.
-fn render(req: &Request<Vec<u8>>) -> String {
-    let mut out = format!("{} {}\n", req.method(), req.uri());
-    let mut headers: Vec<String> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
-        .collect();
-    headers.sort();
-    for h in headers {
-        out.push_str(&h);
-        out.push('\n');
-    }
-    if !req.body().is_empty() {
-        let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
-        out.push('\n');
-        out.push_str(&serde_json::to_string_pretty(&body).unwrap());
-        out.push('\n');
-    }
-    out
 }
 
 fn response(status: u16, body: &str) -> Response<Vec<u8>> {
@@ -47,12 +27,12 @@ fn response(status: u16, body: &str) -> Response<Vec<u8>> {
 #[test]
 fn send_read_receipt_request() {
     let op = SendReadReceipt::new(THREAD, "1697712387445");
-    let req = op.to_request(&ctx(ApiVersion::V2024_03_07)).unwrap();
+    let req = op.wire(&ctx(ApiVersion::V2024_03_07)).unwrap();
     insta::assert_snapshot!(render(&req));
     assert_eq!(req.body(), br#"{"chatMessageId":"1697712387445"}"#);
     assert_eq!(op.idempotency(), Idempotency::Idempotent);
     assert!(matches!(
-        SendReadReceipt::new(THREAD, "").to_request(&ctx(ApiVersion::V2024_03_07)),
+        SendReadReceipt::new(THREAD, "").wire(&ctx(ApiVersion::V2024_03_07)),
         Err(Error::InvalidInput {
             argument: "message id",
             ..
@@ -63,16 +43,16 @@ fn send_read_receipt_request() {
 #[test]
 fn list_read_receipts_request() {
     let first = ListReadReceipts::new(THREAD)
-        .first_page(&ctx(ApiVersion::V2025_03_15))
+        .wire_first_page(&ctx(ApiVersion::V2025_03_15))
         .unwrap();
     let paged = ListReadReceipts::new(THREAD)
         .max_page_size(2)
         .skip(0)
-        .first_page(&ctx(ApiVersion::V2025_03_15))
+        .wire_first_page(&ctx(ApiVersion::V2025_03_15))
         .unwrap();
     let skip_only = ListReadReceipts::new(THREAD)
         .skip(3)
-        .first_page(&ctx(ApiVersion::V2021_09_07))
+        .wire_first_page(&ctx(ApiVersion::V2021_09_07))
         .unwrap();
     insta::assert_snapshot!(format!(
         "{}\n{}\n{}",

@@ -12,7 +12,7 @@ use chat_core::threads::{
     ListThreads, RetentionPolicy, UpdateThread,
 };
 use chat_core::{ApiVersion, Error, Idempotency, Operation, Pager, Timestamp};
-use chat_support::{check_error_statuses, ctx, render, response};
+use chat_support::{check_error_statuses, ctx, render, response, Wire};
 use proptest::prelude::*;
 
 const THREAD: &str = "19:1LP8h-5WKv_uDw1@thread.v2";
@@ -51,13 +51,13 @@ fn full_create() -> CreateThread {
 
 #[test]
 fn create_thread_request() {
-    let req = full_create().to_request(&ctx()).unwrap();
+    let req = full_create().wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
 #[test]
 fn create_thread_without_participants_sends_an_empty_list() {
-    let req = CreateThread::new("empty").to_request(&ctx()).unwrap();
+    let req = CreateThread::new("empty").wire(&ctx()).unwrap();
     assert!(req.headers().get("repeatability-request-id").is_none());
     insta::assert_snapshot!(render(&req));
 }
@@ -70,19 +70,19 @@ fn list_threads_request() {
     let req = Pager::new(op, ctx())
         .poll_page()
         .unwrap()
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     insta::assert_snapshot!(render(&req));
     let plain = Pager::new(ListThreads::new(), ctx()).poll_page().unwrap();
     assert_eq!(
-        plain.to_request(&ctx()).unwrap().uri(),
+        plain.wire(&ctx()).unwrap().uri(),
         "https://contoso.communication.azure.com/chat/threads?api-version=2025-03-15"
     );
 }
 
 #[test]
 fn get_thread_properties_request() {
-    let req = GetThreadProperties::new(THREAD).to_request(&ctx()).unwrap();
+    let req = GetThreadProperties::new(THREAD).wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 
@@ -92,7 +92,7 @@ fn update_thread_request() {
         .topic("dinner")
         .metadata(meta(&[("gone", ""), ("kept", "yes")]))
         .retention_policy(RetentionPolicy::None)
-        .to_request(&ctx())
+        .wire(&ctx())
         .unwrap();
     insta::assert_snapshot!(render(&req));
 }
@@ -114,7 +114,7 @@ fn update_thread_sends_only_what_is_set() {
 
 #[test]
 fn delete_thread_request() {
-    let req = DeleteThread::new(THREAD).to_request(&ctx()).unwrap();
+    let req = DeleteThread::new(THREAD).wire(&ctx()).unwrap();
     insta::assert_snapshot!(render(&req));
 }
 

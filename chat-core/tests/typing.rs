@@ -1,35 +1,16 @@
 //! Typing notifications: rendered requests and parsed responses.
 
-use chat_core::http::{Request, Response};
+use chat_core::http::Response;
 use chat_core::typing::SendTypingNotification;
 use chat_core::{ApiVersion, ChatContext, Endpoint, Error, Idempotency, Operation};
+
+mod chat_support;
+use chat_support::{render, Wire};
 
 const THREAD: &str = "19:aWuNSmqHe3jJOGl36l6DBhxQDcimoCzk5-N6HxAeDWI1@thread.v2";
 
 fn ctx(version: ApiVersion) -> ChatContext {
     ChatContext::new(Endpoint::parse("https://acs.example.com").unwrap()).with_api_version(version)
-}
-
-/// Method, URI, headers sorted, pretty JSON body.
-fn render(req: &Request<Vec<u8>>) -> String {
-    let mut out = format!("{} {}\n", req.method(), req.uri());
-    let mut headers: Vec<String> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
-        .collect();
-    headers.sort();
-    for h in headers {
-        out.push_str(&h);
-        out.push('\n');
-    }
-    if !req.body().is_empty() {
-        let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
-        out.push('\n');
-        out.push_str(&serde_json::to_string_pretty(&body).unwrap());
-        out.push('\n');
-    }
-    out
 }
 
 fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Vec<u8>> {
@@ -43,11 +24,11 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Vec<u
 #[test]
 fn typing_notification_requests() {
     let plain = SendTypingNotification::new(THREAD)
-        .to_request(&ctx(ApiVersion::V2021_09_07))
+        .wire(&ctx(ApiVersion::V2021_09_07))
         .unwrap();
     let named = SendTypingNotification::new(THREAD)
         .sender_display_name("John")
-        .to_request(&ctx(ApiVersion::V2025_03_15))
+        .wire(&ctx(ApiVersion::V2025_03_15))
         .unwrap();
     // The bodies the recorded SDKs sent.
     assert_eq!(plain.body(), b"{}");

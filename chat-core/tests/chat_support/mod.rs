@@ -7,15 +7,60 @@
 
 use std::collections::BTreeMap;
 
+use std::time::{Duration, UNIX_EPOCH};
+
+use chat_core::http::header::{HeaderValue, AUTHORIZATION};
 use chat_core::http::{Request, Response};
 use chat_core::identifier::CommunicationIdentifier;
-use chat_core::{ChatContext, Endpoint, Error, Timestamp};
+use chat_core::{
+    AccessToken, Auth, Call, CallConfig, CallPoll, ChatContext, Endpoint, Error, ListOperation,
+    Operation, Pager, Timestamp,
+};
 use proptest::prelude::*;
 
 /// The fixed context the snapshots are built with.
 pub(crate) fn ctx() -> ChatContext {
     ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com").unwrap())
 }
+
+/// The request an operation puts on the wire: rendered by the real call driver with a bearer
+/// token (then redacted), the crate's user agent and a fixed `x-ms-client-request-id`.
+pub(crate) trait Wire: Operation<Context = ChatContext> + Clone {
+    fn wire(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        let config = CallConfig::new(Auth::Bearer);
+        let id = "00000000-0000-4000-8000-000000000000";
+        let mut call = Call::new(self.clone(), ctx.clone(), config, id, 1)?;
+        let now = UNIX_EPOCH + Duration::from_secs(1_795_377_600);
+        loop {
+            match call.poll(now) {
+                CallPoll::NeedToken { .. } => {
+                    call.handle_token(AccessToken::new("secret", now + Duration::from_secs(3600)))
+                }
+                CallPoll::Transmit(mut request) => {
+                    let auth = request.headers().get(AUTHORIZATION).unwrap();
+                    assert_eq!(auth, "Bearer secret");
+                    let redacted = HeaderValue::from_static("Bearer [redacted]");
+                    request.headers_mut().insert(AUTHORIZATION, redacted);
+                    return Ok(request);
+                }
+                CallPoll::Done(Err(e)) => return Err(e),
+                CallPoll::Done(Ok(_)) | CallPoll::Sleep(_) => panic!("no try was made"),
+            }
+        }
+    }
+}
+
+impl<O: Operation<Context = ChatContext> + Clone> Wire for O {}
+
+/// The first-page request of a listing, as it goes on the wire (see [`Wire`]).
+pub(crate) trait WireList: ListOperation {
+    fn wire_first_page(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        let pager = Pager::new(self.clone(), ctx.clone());
+        pager.poll_page().unwrap().wire(ctx)
+    }
+}
+
+impl<L: ListOperation> WireList for L {}
 
 /// `METHOD URI`, then `name: value` lines sorted by name, then a blank line and the body.
 pub(crate) fn render(req: &Request<Vec<u8>>) -> String {
