@@ -119,7 +119,9 @@ impl Endpoint {
     /// True when the request URI `uri` is on this endpoint: same scheme, host and port.
     pub fn owns_uri(&self, uri: &http::Uri) -> bool {
         uri.scheme_str() == Some(self.scheme())
-            && uri.host().is_some_and(|h| h.eq_ignore_ascii_case(self.host()))
+            && uri
+                .host()
+                .is_some_and(|h| h.eq_ignore_ascii_case(self.host()))
             && uri.port_u16() == self.port()
     }
 

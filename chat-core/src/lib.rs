@@ -23,6 +23,7 @@ pub use http;
 mod api_version;
 pub mod auth;
 mod call;
+pub mod client;
 mod endpoint;
 mod error;
 pub mod http_date;

@@ -82,11 +82,12 @@ impl AsRef<Endpoint> for ChatContext {
 /// Transports never look inside: they run [`crate::Call`], which renders the request, adds the
 /// common headers and authorization, and hands the response back to [`Operation::parse_response`].
 pub trait Operation {
-    /// What a successful call returns.
-    type Output;
+    /// What a successful call returns (`Send + 'static`, so an async transport's call is a
+    /// spawnable future).
+    type Output: Send + 'static;
     /// Where the request goes and what it pins ([`ChatContext`] or an identity context). The
     /// call driver refuses to authorize a request for any other host than the context's endpoint.
-    type Context: Clone + AsRef<Endpoint>;
+    type Context: Clone + AsRef<Endpoint> + Send + Sync + 'static;
 
     /// Renders the request: method, absolute URI, operation headers and body. The call driver
     /// adds `accept`, `user-agent`, `x-ms-client-request-id` and authorization.

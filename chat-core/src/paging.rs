@@ -27,7 +27,7 @@ pub const MAX_PAGES: u64 = 100_000;
 /// A listing operation: how to ask for its first page, and what its items are.
 pub trait ListOperation: Clone {
     /// One item of the listing.
-    type Item: DeserializeOwned;
+    type Item: DeserializeOwned + Send + 'static;
 
     /// The request for the first page (its own query parameters and the pinned `api-version`).
     fn first_page(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error>;

@@ -132,6 +132,12 @@ impl CreateUser {
         self.expires_in_minutes = expires_in_minutes;
         self
     }
+
+    /// How long the token asked for with [`CreateUser::with_token`] lives, 60 to 1440 minutes.
+    pub fn expires_in_minutes(mut self, minutes: u32) -> Self {
+        self.expires_in_minutes = Some(minutes);
+        self
+    }
 }
 
 /// What [`CreateUser`] returns.

@@ -1,0 +1,190 @@
+//! `ChatClient` and `ChatThreadClient`: each method is one line that builds an operation and
+//! binds it to the runner; the optional parameters are builder methods of the [`Pending`] (or
+//! [`PendingList`]) it returns.
+
+use crate::identifier::CommunicationIdentifier;
+use crate::messages::{DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage};
+use crate::participants::{AddParticipants, ChatParticipant, ListParticipants, RemoveParticipant};
+use crate::read_receipts::{ListReadReceipts, SendReadReceipt};
+use crate::threads::{CreateThread, DeleteThread, GetThreadProperties, ListThreads, UpdateThread};
+use crate::typing::SendTypingNotification;
+use crate::{Auth, ChatContext, Endpoint, Error, ListOperation, Operation};
+
+use super::{ClientOptions, Connect, Pending, PendingList, Runner};
+
+/// The chat client of one ACS resource: creates, lists and deletes threads, and hands out
+/// [`ChatThreadClient`]s. Cloning is cheap and shares the connection pool and the credential.
+#[derive(Clone, Debug)]
+pub struct ChatClient<R> {
+    runner: R,
+    ctx: ChatContext,
+}
+
+impl<R: Connect> ChatClient<R> {
+    /// A client for `endpoint` (`https://<resource>.communication.azure.com`) with default
+    /// options.
+    pub fn new(endpoint: &str, credential: R::Credential) -> Result<Self, Error> {
+        Self::with_options(endpoint, credential, ClientOptions::default())
+    }
+
+    /// A client with explicit options (timeouts, retries, TLS roots, application id).
+    pub fn with_options(
+        endpoint: &str,
+        credential: R::Credential,
+        options: ClientOptions,
+    ) -> Result<Self, Error> {
+        let endpoint = options.parse_endpoint(endpoint)?;
+        let ctx = ChatContext::new(endpoint).with_api_version(options.api_version);
+        let runner = R::connect(&options, Auth::Bearer, Some(credential))?;
+        Ok(Self { runner, ctx })
+    }
+}
+
+impl<R: Runner> ChatClient<R> {
+    /// The resource endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.ctx.endpoint
+    }
+
+    /// A client for one thread, sharing this client's connections and credential.
+    pub fn chat_thread_client(&self, thread_id: impl Into<String>) -> ChatThreadClient<R> {
+        ChatThreadClient {
+            runner: self.runner.clone(),
+            ctx: self.ctx.clone(),
+            thread_id: thread_id.into(),
+        }
+    }
+
+    /// Any chat operation of `chat_core`, run by this client.
+    pub fn run<O: Operation<Context = ChatContext>>(&self, operation: O) -> Pending<R, O> {
+        Pending::new(&self.runner, &self.ctx, operation)
+    }
+
+    /// Any chat listing of `chat_core`, run by this client.
+    pub fn list<L: ListOperation>(&self, list: L) -> PendingList<R, L> {
+        PendingList::new(&self.runner, &self.ctx, list)
+    }
+
+    /// Creates a thread. Options: `participants`, `metadata`, `retention_policy`,
+    /// `repeatability_request_id` (an idempotency token; a fresh UUID is used when absent, kept
+    /// across the retries of the call).
+    pub fn create_chat_thread(&self, topic: impl Into<String>) -> Pending<R, CreateThread> {
+        self.run(CreateThread::new(topic).repeatability_request_id(self.runner.new_request_id()))
+    }
+
+    /// Lists the threads the user is in. Options: `max_page_size`, `start_time`.
+    pub fn list_chat_threads(&self) -> PendingList<R, ListThreads> {
+        self.list(ListThreads::new())
+    }
+
+    /// Deletes a thread.
+    pub fn delete_chat_thread(&self, thread_id: impl Into<String>) -> Pending<R, DeleteThread> {
+        self.run(DeleteThread::new(thread_id))
+    }
+}
+
+/// The client of one chat thread: properties, messages, participants, typing and read
+/// receipts. Made by [`ChatClient::chat_thread_client`].
+#[derive(Clone, Debug)]
+pub struct ChatThreadClient<R> {
+    runner: R,
+    ctx: ChatContext,
+    thread_id: String,
+}
+
+impl<R: Runner> ChatThreadClient<R> {
+    /// The thread id.
+    pub fn thread_id(&self) -> &str {
+        &self.thread_id
+    }
+
+    fn run<O: Operation<Context = ChatContext>>(&self, operation: O) -> Pending<R, O> {
+        Pending::new(&self.runner, &self.ctx, operation)
+    }
+
+    fn list<L: ListOperation>(&self, list: L) -> PendingList<R, L> {
+        PendingList::new(&self.runner, &self.ctx, list)
+    }
+
+    /// The thread's properties.
+    pub fn get_properties(&self) -> Pending<R, GetThreadProperties> {
+        self.run(GetThreadProperties::new(&self.thread_id))
+    }
+
+    /// Sets the topic.
+    pub fn update_topic(&self, topic: impl Into<String>) -> Pending<R, UpdateThread> {
+        self.run(UpdateThread::new(&self.thread_id).topic(topic))
+    }
+
+    /// Updates properties. Options: `topic`, `metadata`, `retention_policy`.
+    pub fn update_properties(&self) -> Pending<R, UpdateThread> {
+        self.run(UpdateThread::new(&self.thread_id))
+    }
+
+    /// Sends a message. Options: `message_type` (text by default), `sender_display_name`,
+    /// `metadata`. Not retried when it may have reached the service: see
+    /// [`Error::may_have_been_sent`].
+    pub fn send_message(&self, content: impl Into<String>) -> Pending<R, SendMessage> {
+        self.run(SendMessage::new(&self.thread_id, content))
+    }
+
+    /// One message.
+    pub fn get_message(&self, message_id: impl Into<String>) -> Pending<R, GetMessage> {
+        self.run(GetMessage::new(&self.thread_id, message_id))
+    }
+
+    /// Lists messages, newest first. Options: `max_page_size`, `start_time`.
+    pub fn list_messages(&self) -> PendingList<R, ListMessages> {
+        self.list(ListMessages::new(&self.thread_id))
+    }
+
+    /// Replaces a message's content. Options: `metadata`.
+    pub fn update_message(
+        &self,
+        message_id: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Pending<R, UpdateMessage> {
+        self.run(UpdateMessage::new(&self.thread_id, message_id).content(content))
+    }
+
+    /// Deletes a message.
+    pub fn delete_message(&self, message_id: impl Into<String>) -> Pending<R, DeleteMessage> {
+        self.run(DeleteMessage::new(&self.thread_id, message_id))
+    }
+
+    /// Lists participants. Options: `max_page_size`, `skip`.
+    pub fn list_participants(&self) -> PendingList<R, ListParticipants> {
+        self.list(ListParticipants::new(&self.thread_id))
+    }
+
+    /// Adds participants; the result lists the ones the service refused, each with its error.
+    pub fn add_participants(
+        &self,
+        participants: Vec<ChatParticipant>,
+    ) -> Pending<R, AddParticipants> {
+        self.run(AddParticipants::new(&self.thread_id, participants))
+    }
+
+    /// Removes a participant.
+    pub fn remove_participant(
+        &self,
+        identifier: CommunicationIdentifier,
+    ) -> Pending<R, RemoveParticipant> {
+        self.run(RemoveParticipant::new(&self.thread_id, identifier))
+    }
+
+    /// Tells the other participants the user is typing. Options: `sender_display_name`.
+    pub fn send_typing_notification(&self) -> Pending<R, SendTypingNotification> {
+        self.run(SendTypingNotification::new(&self.thread_id))
+    }
+
+    /// Marks a message (and those before it) as read.
+    pub fn send_read_receipt(&self, message_id: impl Into<String>) -> Pending<R, SendReadReceipt> {
+        self.run(SendReadReceipt::new(&self.thread_id, message_id))
+    }
+
+    /// Lists read receipts. Options: `max_page_size`, `skip`.
+    pub fn list_read_receipts(&self) -> PendingList<R, ListReadReceipts> {
+        self.list(ListReadReceipts::new(&self.thread_id))
+    }
+}
