@@ -57,13 +57,11 @@ async fn main() -> Result<(), Error> {
     let idempotency_token = uuid::Uuid::new_v4().to_string();
     let result = chat
         .create_chat_thread("Quickstart")
-        .with(|t| {
-            t.participants(vec![
-                ChatParticipant::new(me.clone()).display_name("Me"),
-                ChatParticipant::new(bob.clone()).display_name("Bob"),
-            ])
-            .repeatability_request_id(idempotency_token.as_str())
-        })
+        .participants(vec![
+            ChatParticipant::new(me.clone()).display_name("Me"),
+            ChatParticipant::new(bob.clone()).display_name("Bob"),
+        ])
+        .repeatability_request_id(idempotency_token.as_str())
         .await?;
     let thread_id = result.thread.id.clone();
     println!("created thread {thread_id} (idempotency token {idempotency_token})");
@@ -75,10 +73,7 @@ async fn main() -> Result<(), Error> {
         "thread topic: {:?}, created on {}",
         properties.topic, properties.created_on
     );
-    let mut threads = chat
-        .list_chat_threads()
-        .with(|l| l.max_page_size(10))
-        .items();
+    let mut threads = chat.list_chat_threads().max_page_size(10).items();
     while let Some(item) = threads.next().await {
         let item = item?;
         println!("  listed thread {} {:?}", item.id, item.topic);
@@ -87,15 +82,13 @@ async fn main() -> Result<(), Error> {
     // Messages: one text, one HTML, with a sender display name.
     let text = thread
         .send_message("Hello, world!")
-        .with(|m| m.sender_display_name("Me"))
+        .sender_display_name("Me")
         .await?;
     println!("sent text message {}", text.id);
     let html = thread
         .send_message("<p>Hello, <b>world</b>!</p>")
-        .with(|m| {
-            m.message_type(ChatMessageType::Html)
-                .sender_display_name("Me")
-        })
+        .message_type(ChatMessageType::Html)
+        .sender_display_name("Me")
         .await?;
     println!("sent html message {}", html.id);
 
@@ -105,11 +98,7 @@ async fn main() -> Result<(), Error> {
         "got message {}: {:?} from {:?}",
         message.id, content, message.sender_display_name
     );
-    let mut pages = thread
-        .list_messages()
-        .with(|l| l.max_page_size(2))
-        .pages()
-        .enumerate();
+    let mut pages = thread.list_messages().max_page_size(2).pages().enumerate();
     while let Some((n, page)) = pages.next().await {
         let page = page?;
         println!("  messages page {n} ({} items):", page.items.len());
@@ -142,7 +131,7 @@ async fn main() -> Result<(), Error> {
     }
     thread
         .send_typing_notification()
-        .with(|t| t.sender_display_name("Me"))
+        .sender_display_name("Me")
         .await?;
     println!("sent a typing notification");
 

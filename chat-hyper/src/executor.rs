@@ -1,12 +1,15 @@
 //! The one executor: runs any [`Operation`] through the core's [`Call`] driver, and any
 //! [`ListOperation`] page by page through its [`Pager`]. Every client method ends here.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use chat_core::client::{Connect, Runner};
 use chat_core::{
     Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, TransportErrorKind,
 };
 
+use crate::paging::{BoxFuture, Items, Pages};
 use crate::transport::Transport;
 use crate::{ClientOptions, CommunicationTokenCredential};
 
@@ -25,9 +28,7 @@ impl Executor {
         auth: Auth,
         credential: Option<CommunicationTokenCredential>,
     ) -> Result<Self, Error> {
-        let mut config = CallConfig::new(auth);
-        config.retry = options.retry;
-        config.user_agent = options.user_agent()?;
+        let config = options.call_config(auth, env!("CARGO_PKG_VERSION"))?;
         Ok(Self {
             transport: Transport::new(options)?,
             per_try_timeout: options.per_try_timeout,
@@ -94,6 +95,52 @@ impl Executor {
         let request = pager.poll_page()?;
         let page = self.run(request, pager.context().clone()).await;
         Some(page.and_then(|p| pager.handle_page(p)))
+    }
+}
+
+/// The async [`Runner`]: a call is a `Send + 'static` [`BoxFuture`] (and a
+/// [`crate::Pending`] can be awaited directly); a listing is a `Stream`. [`crate::ChatClient`]
+/// and the other clients are `chat_core`'s, bound to it.
+#[derive(Clone, Debug)]
+pub struct HyperRunner {
+    exec: Arc<Executor>,
+}
+
+impl Runner for HyperRunner {
+    type Call<O: Operation + Send + 'static> = BoxFuture<Result<O::Output, Error>>;
+    type Pages<L: ListOperation + Send + 'static> = Pages<L>;
+    type Items<L: ListOperation + Send + 'static> = Items<L>;
+
+    fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O> {
+        let exec = Arc::clone(&self.exec);
+        Box::pin(async move { exec.run(operation, ctx).await })
+    }
+
+    fn pages<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Pages<L> {
+        Pages::new(Arc::clone(&self.exec), pager)
+    }
+
+    fn items<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Items<L> {
+        Items::new(self.pages(pager))
+    }
+
+    fn new_request_id(&self) -> String {
+        uuid::Uuid::new_v4().hyphenated().to_string()
+    }
+}
+
+impl Connect for HyperRunner {
+    type Credential = CommunicationTokenCredential;
+
+    fn connect(
+        options: &ClientOptions,
+        auth: Auth,
+        credential: Option<CommunicationTokenCredential>,
+    ) -> Result<Self, Error> {
+        let exec = Executor::new(options, auth, credential)?;
+        Ok(Self {
+            exec: Arc::new(exec),
+        })
     }
 }
 

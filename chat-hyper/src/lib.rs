@@ -7,12 +7,17 @@
 //!
 //! ## How the per-operation surface is shared
 //!
-//! Every client method is one line: it builds the `chat_core` operation value and binds it to the
-//! client's executor as a [`Pending`] (or a [`PendingList`] for listings). Optional parameters
-//! are the core operation's own builder methods, applied with [`Pending::with`]; nothing about an
-//! operation is written in this crate. Awaiting a [`Pending`] and the [`PendingList`] streams run
-//! the one executor, which drives [`chat_core::Call`] (and [`chat_core::Pager`] for listings). The
-//! blocking twin, `chat-ureq`, has the same client methods and the same two wrapper types.
+//! The clients are `chat_core`'s, written once for both transports: [`ChatClient`],
+//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of [`chat_core::client`]'s generic
+//! clients bound to this crate's [`HyperRunner`]. Every client method is one line in `chat_core`
+//! that builds the operation value and returns it as a [`Pending`] (or a [`PendingList`] for
+//! listings); optional parameters are the `Pending`'s builder methods, also written once in
+//! `chat_core`. This crate has zero per-operation lines: it implements
+//! [`chat_core::client::Runner`] (a call is a `Send + 'static` future, so a `Pending` is awaited
+//! directly; a listing is a [`Stream`](futures_core::Stream)) and
+//! [`chat_core::client::Connect`], on one executor that drives [`chat_core::Call`] (and
+//! [`chat_core::Pager`] for listings). The blocking twin, `chat-ureq`, has the very same client
+//! methods, bound to its own runner.
 //!
 //! ## Transport behaviour
 //!
@@ -54,15 +59,16 @@
 //!     let chat = ChatClient::new(&endpoint, CommunicationTokenCredential::new(token))?;
 //!     let created = chat
 //!         .create_chat_thread("Hello")
-//!         .with(|t| t.participants(vec![ChatParticipant::new(me).display_name("Me")]))
+//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
 //!         .await?;
 //!     let thread = chat.chat_thread_client(&created.thread.id);
 //!     let sent = thread
 //!         .send_message("<b>Hi</b>")
-//!         .with(|m| m.message_type(ChatMessageType::Html).sender_display_name("Me"))
+//!         .message_type(ChatMessageType::Html)
+//!         .sender_display_name("Me")
 //!         .await?;
 //!     thread.send_read_receipt(&sent.id).await?;
-//!     let mut pages = thread.list_messages().with(|l| l.max_page_size(10)).pages();
+//!     let mut pages = thread.list_messages().max_page_size(10).pages();
 //!     while let Some(page) = pages.next().await {
 //!         let page = page?;
 //!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
@@ -74,18 +80,33 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod client;
 mod credential;
 mod executor;
-mod identity;
-mod options;
-mod pending;
+mod paging;
 mod transport;
 
 pub use chat_core;
+pub use chat_core::client::{ClientOptions, Page, DEFAULT_PER_TRY_TIMEOUT};
 pub use chat_core::Error;
-pub use client::{ChatClient, ChatThreadClient};
 pub use credential::CommunicationTokenCredential;
-pub use identity::IdentityClient;
-pub use options::{ClientOptions, DEFAULT_PER_TRY_TIMEOUT};
-pub use pending::{BoxFuture, Items, Page, Pages, Pending, PendingList};
+pub use executor::HyperRunner;
+pub use paging::{BoxFuture, Items, Pages};
+
+/// The chat client of one ACS resource (`chat_core`'s, run by this crate): creates, lists and
+/// deletes threads, and hands out [`ChatThreadClient`]s.
+pub type ChatClient = chat_core::client::ChatClient<HyperRunner>;
+/// The client of one chat thread, made by `ChatClient::chat_thread_client`.
+pub type ChatThreadClient = chat_core::client::ChatThreadClient<HyperRunner>;
+/// The identity client of one ACS resource, built from its connection string.
+pub type IdentityClient = chat_core::client::IdentityClient<HyperRunner>;
+/// One prepared call of the operation `O`; optional parameters are its builder methods.
+///
+/// ```no_run
+/// # async fn demo(thread: &chat_hyper::ChatThreadClient) -> Result<(), chat_hyper::Error> {
+/// let sent = thread.send_message("Hello!").sender_display_name("Alice").await?;
+/// println!("sent {}", sent.id);
+/// # Ok(()) }
+/// ```
+pub type Pending<O> = chat_core::client::Pending<HyperRunner, O>;
+/// One prepared listing of the list operation `L`.
+pub type PendingList<L> = chat_core::client::PendingList<HyperRunner, L>;

@@ -16,6 +16,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::CertificateDer;
 
 use crate::ClientOptions;
 
@@ -32,10 +33,12 @@ impl Transport {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         } else {
             for cert in &options.root_certificates {
-                roots.add(cert.clone()).map_err(|e| Error::InvalidInput {
-                    argument: "root certificate",
-                    reason: e.to_string(),
-                })?;
+                roots
+                    .add(CertificateDer::from(cert.clone()))
+                    .map_err(|e| Error::InvalidInput {
+                        argument: "root certificate",
+                        reason: e.to_string(),
+                    })?;
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());

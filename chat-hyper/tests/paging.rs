@@ -25,7 +25,7 @@ async fn every_item_once_and_in_order_in_pages_of_seven() {
     let chat = client(&server);
     let ids: Vec<String> = chat
         .list_chat_threads()
-        .with(|l| l.max_page_size(7))
+        .max_page_size(7)
         .items()
         .map_ok(|t| t.id)
         .try_collect()
@@ -41,7 +41,7 @@ async fn resuming_from_the_third_pages_token_yields_the_rest() {
     let chat = client(&server);
     let pages: Vec<_> = chat
         .list_chat_threads()
-        .with(|l| l.max_page_size(7))
+        .max_page_size(7)
         .pages()
         .take(3)
         .try_collect()

@@ -94,35 +94,30 @@ fn ureq_flow(server: &Server) -> Result<(), chat_core::Error> {
     let user = identity.create_user_and_token([TokenScope::Chat]).call()?;
     identity
         .get_token(user.user.id(), [TokenScope::Chat, TokenScope::Voip])
-        .with(|t| t.expires_in_minutes(60))
+        .expires_in_minutes(60)
         .call()?;
     let credential = CommunicationTokenCredential::new(user.access_token.unwrap());
     let chat = ChatClient::with_options(&server.http_url(), credential, options)?;
     let created = chat
         .create_chat_thread("Quickstart")
-        .with(|t| {
-            t.participants(participants())
-                .repeatability_request_id("fixed-id")
-        })
+        .participants(participants())
+        .repeatability_request_id("fixed-id")
         .call()?;
     let thread = chat.chat_thread_client(&created.thread.id);
     thread.get_properties().call()?;
     chat.list_chat_threads()
-        .with(|l| l.max_page_size(5))
+        .max_page_size(5)
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    thread
-        .send_message("hi")
-        .with(|m| m.sender_display_name("Me"))
-        .call()?;
+    thread.send_message("hi").sender_display_name("Me").call()?;
     thread
         .send_message("<b>hi</b>")
-        .with(|m| m.message_type(ChatMessageType::Html))
+        .message_type(ChatMessageType::Html)
         .call()?;
     thread.get_message("m1").call()?;
     thread
         .list_messages()
-        .with(|l| l.max_page_size(1))
+        .max_page_size(1)
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     thread.update_topic("New topic").call()?;
@@ -134,13 +129,14 @@ fn ureq_flow(server: &Server) -> Result<(), chat_core::Error> {
         .collect::<Result<Vec<_>, _>>()?;
     thread
         .send_typing_notification()
-        .with(|t| t.sender_display_name("Me"))
+        .sender_display_name("Me")
         .call()?;
     let added = thread.add_participants(participants()).call()?;
     assert_eq!(added.failed_participants.len(), 1);
     thread
         .list_participants()
-        .with(|l| l.max_page_size(10).skip(0))
+        .max_page_size(10)
+        .skip(0)
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     thread
@@ -163,36 +159,31 @@ async fn hyper_flow(server: &Server) -> Result<(), chat_core::Error> {
     let user = identity.create_user_and_token([TokenScope::Chat]).await?;
     identity
         .get_token(user.user.id(), [TokenScope::Chat, TokenScope::Voip])
-        .with(|t| t.expires_in_minutes(60))
+        .expires_in_minutes(60)
         .await?;
     let credential = CommunicationTokenCredential::new(user.access_token.unwrap());
     let chat = ChatClient::with_options(&server.http_url(), credential, options)?;
     let created = chat
         .create_chat_thread("Quickstart")
-        .with(|t| {
-            t.participants(participants())
-                .repeatability_request_id("fixed-id")
-        })
+        .participants(participants())
+        .repeatability_request_id("fixed-id")
         .await?;
     let thread = chat.chat_thread_client(&created.thread.id);
     thread.get_properties().await?;
     chat.list_chat_threads()
-        .with(|l| l.max_page_size(5))
+        .max_page_size(5)
         .items()
         .try_collect::<Vec<_>>()
         .await?;
-    thread
-        .send_message("hi")
-        .with(|m| m.sender_display_name("Me"))
-        .await?;
+    thread.send_message("hi").sender_display_name("Me").await?;
     thread
         .send_message("<b>hi</b>")
-        .with(|m| m.message_type(ChatMessageType::Html))
+        .message_type(ChatMessageType::Html)
         .await?;
     thread.get_message("m1").await?;
     thread
         .list_messages()
-        .with(|l| l.max_page_size(1))
+        .max_page_size(1)
         .items()
         .try_collect::<Vec<_>>()
         .await?;
@@ -206,13 +197,14 @@ async fn hyper_flow(server: &Server) -> Result<(), chat_core::Error> {
         .await?;
     thread
         .send_typing_notification()
-        .with(|t| t.sender_display_name("Me"))
+        .sender_display_name("Me")
         .await?;
     let added = thread.add_participants(participants()).await?;
     assert_eq!(added.failed_participants.len(), 1);
     thread
         .list_participants()
-        .with(|l| l.max_page_size(10).skip(0))
+        .max_page_size(10)
+        .skip(0)
         .items()
         .try_collect::<Vec<_>>()
         .await?;

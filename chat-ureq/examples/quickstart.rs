@@ -52,13 +52,11 @@ fn main() -> Result<(), Error> {
     let idempotency_token = uuid::Uuid::new_v4().to_string();
     let result = chat
         .create_chat_thread("Quickstart")
-        .with(|t| {
-            t.participants(vec![
-                ChatParticipant::new(me.clone()).display_name("Me"),
-                ChatParticipant::new(bob.clone()).display_name("Bob"),
-            ])
-            .repeatability_request_id(idempotency_token.as_str())
-        })
+        .participants(vec![
+            ChatParticipant::new(me.clone()).display_name("Me"),
+            ChatParticipant::new(bob.clone()).display_name("Bob"),
+        ])
+        .repeatability_request_id(idempotency_token.as_str())
         .call()?;
     let thread_id = result.thread.id.clone();
     println!("created thread {thread_id} (idempotency token {idempotency_token})");
@@ -70,7 +68,7 @@ fn main() -> Result<(), Error> {
         "thread topic: {:?}, created on {}",
         properties.topic, properties.created_on
     );
-    for item in chat.list_chat_threads().with(|l| l.max_page_size(10)) {
+    for item in chat.list_chat_threads().max_page_size(10) {
         let item = item?;
         println!("  listed thread {} {:?}", item.id, item.topic);
     }
@@ -78,15 +76,13 @@ fn main() -> Result<(), Error> {
     // Messages: one text, one HTML, with a sender display name.
     let text = thread
         .send_message("Hello, world!")
-        .with(|m| m.sender_display_name("Me"))
+        .sender_display_name("Me")
         .call()?;
     println!("sent text message {}", text.id);
     let html = thread
         .send_message("<p>Hello, <b>world</b>!</p>")
-        .with(|m| {
-            m.message_type(ChatMessageType::Html)
-                .sender_display_name("Me")
-        })
+        .message_type(ChatMessageType::Html)
+        .sender_display_name("Me")
         .call()?;
     println!("sent html message {}", html.id);
 
@@ -96,12 +92,7 @@ fn main() -> Result<(), Error> {
         "got message {}: {:?} from {:?}",
         message.id, content, message.sender_display_name
     );
-    for (n, page) in thread
-        .list_messages()
-        .with(|l| l.max_page_size(2))
-        .pages()
-        .enumerate()
-    {
+    for (n, page) in thread.list_messages().max_page_size(2).pages().enumerate() {
         let page = page?;
         println!("  messages page {n} ({} items):", page.items.len());
         for m in &page.items {
@@ -132,7 +123,7 @@ fn main() -> Result<(), Error> {
     }
     thread
         .send_typing_notification()
-        .with(|t| t.sender_display_name("Me"))
+        .sender_display_name("Me")
         .call()?;
     println!("sent a typing notification");
 

@@ -1,12 +1,15 @@
 //! The one executor: runs any [`Operation`] through the core's [`Call`] driver, and any
 //! [`ListOperation`] page by page through its [`Pager`]. Every client method ends here.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use chat_core::client::{Connect, Runner};
 use chat_core::{
     Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, TransportErrorKind,
 };
 
+use crate::paging::{Items, Pages};
 use crate::transport::Transport;
 use crate::{ClientOptions, CommunicationTokenCredential};
 
@@ -25,9 +28,7 @@ impl Executor {
         auth: Auth,
         credential: Option<CommunicationTokenCredential>,
     ) -> Result<Self, Error> {
-        let mut config = CallConfig::new(auth);
-        config.retry = options.retry;
-        config.user_agent = options.user_agent()?;
+        let config = options.call_config(auth, env!("CARGO_PKG_VERSION"))?;
         Ok(Self {
             transport: Transport::new(options),
             per_try_timeout: options.per_try_timeout,
@@ -94,6 +95,50 @@ impl Executor {
         let request = pager.poll_page()?;
         let page = self.run(request, pager.context().clone());
         Some(page.and_then(|p| pager.handle_page(p)))
+    }
+}
+
+/// The blocking [`Runner`]: a call runs to its result on the calling thread; a listing is an
+/// [`Iterator`]. [`crate::ChatClient`] and the other clients are `chat_core`'s, bound to it.
+#[derive(Clone, Debug)]
+pub struct UreqRunner {
+    exec: Arc<Executor>,
+}
+
+impl Runner for UreqRunner {
+    type Call<O: Operation + Send + 'static> = Result<O::Output, Error>;
+    type Pages<L: ListOperation + Send + 'static> = Pages<L>;
+    type Items<L: ListOperation + Send + 'static> = Items<L>;
+
+    fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O> {
+        self.exec.run(operation, ctx)
+    }
+
+    fn pages<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Pages<L> {
+        Pages::new(Arc::clone(&self.exec), pager)
+    }
+
+    fn items<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Items<L> {
+        Items::new(self.pages(pager))
+    }
+
+    fn new_request_id(&self) -> String {
+        uuid::Uuid::new_v4().hyphenated().to_string()
+    }
+}
+
+impl Connect for UreqRunner {
+    type Credential = CommunicationTokenCredential;
+
+    fn connect(
+        options: &ClientOptions,
+        auth: Auth,
+        credential: Option<CommunicationTokenCredential>,
+    ) -> Result<Self, Error> {
+        let exec = Executor::new(options, auth, credential)?;
+        Ok(Self {
+            exec: Arc::new(exec),
+        })
     }
 }
 

@@ -7,12 +7,16 @@
 //!
 //! ## How the per-operation surface is shared
 //!
-//! Every client method is one line: it builds the `chat_core` operation value and binds it to the
-//! client's executor as a [`Pending`] (or a [`PendingList`] for listings). Optional parameters
-//! are the core operation's own builder methods, applied with [`Pending::with`]; nothing about an
-//! operation is written in this crate. [`Pending::call`] and the [`PendingList`] iterators run the
-//! one executor, which drives [`chat_core::Call`] (and [`chat_core::Pager`] for listings). The
-//! async twin, `chat-hyper`, has the same client methods and the same two wrapper types.
+//! The clients are `chat_core`'s, written once for both transports: [`ChatClient`],
+//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of [`chat_core::client`]'s generic
+//! clients bound to this crate's [`UreqRunner`]. Every client method is one line in `chat_core`
+//! that builds the operation value and returns it as a [`Pending`] (or a [`PendingList`] for
+//! listings); optional parameters are the `Pending`'s builder methods, also written once in
+//! `chat_core`. This crate has zero per-operation lines: it implements
+//! [`chat_core::client::Runner`] (a call runs to its result, a listing is an [`Iterator`]) and
+//! [`chat_core::client::Connect`], on one executor that drives [`chat_core::Call`] (and
+//! [`chat_core::Pager`] for listings). The async twin, `chat-hyper`, has the very same client
+//! methods, bound to its own runner.
 //!
 //! ## Transport behaviour
 //!
@@ -52,15 +56,16 @@
 //!     let chat = ChatClient::new(&endpoint, CommunicationTokenCredential::new(token))?;
 //!     let created = chat
 //!         .create_chat_thread("Hello")
-//!         .with(|t| t.participants(vec![ChatParticipant::new(me).display_name("Me")]))
+//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
 //!         .call()?;
 //!     let thread = chat.chat_thread_client(&created.thread.id);
 //!     let sent = thread
 //!         .send_message("<b>Hi</b>")
-//!         .with(|m| m.message_type(ChatMessageType::Html).sender_display_name("Me"))
+//!         .message_type(ChatMessageType::Html)
+//!         .sender_display_name("Me")
 //!         .call()?;
 //!     thread.send_read_receipt(&sent.id).call()?;
-//!     for page in thread.list_messages().with(|l| l.max_page_size(10)).pages() {
+//!     for page in thread.list_messages().max_page_size(10).pages() {
 //!         let page = page?;
 //!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
 //!     }
@@ -71,18 +76,33 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod client;
 mod credential;
 mod executor;
-mod identity;
-mod options;
-mod pending;
+mod paging;
 mod transport;
 
 pub use chat_core;
+pub use chat_core::client::{ClientOptions, Page, DEFAULT_PER_TRY_TIMEOUT};
 pub use chat_core::Error;
-pub use client::{ChatClient, ChatThreadClient};
 pub use credential::CommunicationTokenCredential;
-pub use identity::IdentityClient;
-pub use options::{ClientOptions, DEFAULT_PER_TRY_TIMEOUT};
-pub use pending::{Items, Page, Pages, Pending, PendingList};
+pub use executor::UreqRunner;
+pub use paging::{Items, Pages};
+
+/// The chat client of one ACS resource (`chat_core`'s, run by this crate): creates, lists and
+/// deletes threads, and hands out [`ChatThreadClient`]s.
+pub type ChatClient = chat_core::client::ChatClient<UreqRunner>;
+/// The client of one chat thread, made by `ChatClient::chat_thread_client`.
+pub type ChatThreadClient = chat_core::client::ChatThreadClient<UreqRunner>;
+/// The identity client of one ACS resource, built from its connection string.
+pub type IdentityClient = chat_core::client::IdentityClient<UreqRunner>;
+/// One prepared call of the operation `O`; optional parameters are its builder methods.
+///
+/// ```no_run
+/// # fn demo(thread: &chat_ureq::ChatThreadClient) -> Result<(), chat_ureq::Error> {
+/// let sent = thread.send_message("Hello!").sender_display_name("Alice").call()?;
+/// println!("sent {}", sent.id);
+/// # Ok(()) }
+/// ```
+pub type Pending<O> = chat_core::client::Pending<UreqRunner, O>;
+/// One prepared listing of the list operation `L`.
+pub type PendingList<L> = chat_core::client::PendingList<UreqRunner, L>;

@@ -23,7 +23,7 @@ fn every_item_once_and_in_order_in_pages_of_seven() {
     let chat = client(&server);
     let ids: Vec<String> = chat
         .list_chat_threads()
-        .with(|l| l.max_page_size(7))
+        .max_page_size(7)
         .into_iter()
         .map(|t| t.unwrap().id)
         .collect();
@@ -37,7 +37,7 @@ fn resuming_from_the_third_pages_token_yields_the_rest() {
     let chat = client(&server);
     let pages: Vec<_> = chat
         .list_chat_threads()
-        .with(|l| l.max_page_size(7))
+        .max_page_size(7)
         .pages()
         .take(3)
         .collect::<Result<_, _>>()

@@ -18,7 +18,7 @@ use super::Runner;
 /// One prepared call of the operation `O`: set its optional parameters with the builder
 /// methods, then run it with [`Pending::call`] (or, with an async runner, `.await` it).
 ///
-/// ```ignore
+/// ```text
 /// let sent = thread.send_message("Hello!").sender_display_name("Alice").call()?; // blocking
 /// let sent = thread.send_message("Hello!").sender_display_name("Alice").await?; // async
 /// ```
