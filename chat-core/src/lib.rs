@@ -7,7 +7,10 @@
 //! **In scope:** every chat operation and the identity operations, as pure request builders and
 //! response parsers; the models of every definition in the service's OpenAPI documents;
 //! pagination ([`Pager`]); retry decisions ([`retry`]); the call driver ([`Call`]) that combines
-//! authorization, retries and the 401 refresh; user tokens and HMAC request signing ([`auth`]).
+//! authorization, retries and the 401 refresh; user tokens and HMAC request signing ([`auth`]);
+//! and the client surface itself ([`client`]): the chat, thread and identity clients, one line
+//! per operation with the optional parameters as builder methods, written once and generic over
+//! the transport's [`client::Runner`].
 //!
 //! **Out of scope:** sockets, TLS, clocks, sleeping, threads, random numbers. Time, randomness
 //! and ids are arguments. The transports (`chat-ureq`, `chat-hyper`) own them.

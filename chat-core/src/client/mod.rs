@@ -12,13 +12,11 @@
 //! Like the rest of this crate, nothing here does I/O, reads a clock or draws a random number:
 //! the idempotency token of `create_chat_thread` comes from [`Runner::new_request_id`].
 
-mod chat;
-mod identity;
+mod clients;
 mod options;
 mod pending;
 
-pub use chat::{ChatClient, ChatThreadClient};
-pub use identity::IdentityClient;
+pub use clients::{ChatClient, ChatThreadClient, IdentityClient};
 pub use options::{ClientOptions, DEFAULT_PER_TRY_TIMEOUT};
 pub use pending::{Page, Pending, PendingList};
 
