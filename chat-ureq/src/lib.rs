@@ -106,3 +106,8 @@ pub type IdentityClient = chat_core::client::IdentityClient<UreqRunner>;
 pub type Pending<O> = chat_core::client::Pending<UreqRunner, O>;
 /// One prepared listing of the list operation `L`.
 pub type PendingList<L> = chat_core::client::PendingList<UreqRunner, L>;
+
+/// The repository README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,9 +1,9 @@
 //! The ACS Chat quickstart, step by step, with the async client.
 //!
 //! ```sh
-//! cargo run -p chat-hyper --example quickstart                  # against the in-process emulator
+//! cargo run -p chat-hyper --example quickstart_async             # against the in-process emulator
 //! ACS_CONNECTION_STRING="endpoint=https://...;accesskey=..." \
-//!     cargo run -p chat-hyper --example quickstart              # against a real resource
+//!     cargo run -p chat-hyper --example quickstart_async         # against a real resource
 //! ```
 
 use chat_core::identifier::CommunicationIdentifier;
