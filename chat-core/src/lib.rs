@@ -14,6 +14,48 @@
 //!
 //! **Out of scope:** sockets, TLS, clocks, sleeping, threads, random numbers. Time, randomness
 //! and ids are arguments. The transports (`chat-ureq`, `chat-hyper`) own them.
+//!
+//! ## Embedding the core in your own runtime
+//!
+//! An operation is a value; a [`Call`] drives it through authorization, retries and the 401
+//! refresh, and tells you what to do next. Here the "network" is a closure that answers the
+//! first try with a 503 and the second with the service's 201:
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use chat_core::http::Response;
+//! use chat_core::messages::SendMessage;
+//! use chat_core::{AccessToken, Auth, Call, CallConfig, CallPoll, ChatContext, Endpoint};
+//!
+//! let ctx = ChatContext::new(Endpoint::parse("https://contoso.communication.azure.com")?);
+//! let op = SendMessage::new("19:abc@thread.v2", "Hello").sender_display_name("Ann");
+//! let mut call = Call::new(op, ctx, CallConfig::new(Auth::Bearer), "client-request-id", 42)?;
+//!
+//! let mut now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+//! let mut tries = 0;
+//! let sent = loop {
+//!     match call.poll(now) {
+//!         CallPoll::NeedToken { .. } => {
+//!             call.handle_token(AccessToken::new("token", now + Duration::from_secs(3600)))
+//!         }
+//!         CallPoll::Transmit(request) => {
+//!             assert_eq!(request.headers()["authorization"], "Bearer token");
+//!             tries += 1;
+//!             let response = if tries == 1 {
+//!                 Response::builder().status(503).header("retry-after", "2").body(vec![])?
+//!             } else {
+//!                 Response::builder().status(201).body(br#"{"id":"1700000000000"}"#.to_vec())?
+//!             };
+//!             call.handle_response(now, response);
+//!         }
+//!         CallPoll::Sleep(until) => now = until, // a real transport sleeps here
+//!         CallPoll::Done(result) => break result?,
+//!     }
+//! };
+//! assert_eq!(sent.id, "1700000000000");
+//! assert_eq!(tries, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
