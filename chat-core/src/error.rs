@@ -105,11 +105,25 @@ impl Error {
         }
     }
 
-    /// True when the request may have reached the service although the call failed: for
+    /// True when the service may have acted on the request although the call failed: for
     /// `send_message`, the message may have been sent, and repeating it may duplicate it.
+    ///
+    /// That is a transport failure after the request left, a call out of time, a success status
+    /// with an unreadable body, and a server error that does not say the service refused before
+    /// acting (500, 502, 504, and 503 without a retry-after hint, the failures the retry policy
+    /// will not repeat for send message). A 4xx, a 429 or a 503 with a hint was refused.
     pub fn may_have_been_sent(&self) -> bool {
-        matches!(self, Self::Transport(t) if t.may_have_reached_service)
-            || matches!(self, Self::CallTimeout { .. })
+        match self {
+            Self::Transport(t) => t.may_have_reached_service,
+            Self::CallTimeout { .. } => true,
+            Self::Deserialize { status, .. } => (200..300).contains(status),
+            Self::Service(e) => match e.status {
+                500 | 502 | 504 => true,
+                503 => e.retry_after_ms.is_none(),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }
 

@@ -265,3 +265,35 @@ fn the_call_budget_ends_retries() {
     assert!(now.duration_since(UNIX_EPOCH).unwrap() <= Duration::from_secs(5));
     assert_eq!(result.unwrap_err().status(), Some(503));
 }
+
+/// A 500 or a hint-less 503 on send message is not retried because the service may have stored
+/// the message; the error must say so (the fault matrix found it said "not sent").
+#[test]
+fn send_message_server_errors_say_whether_it_may_have_been_sent() {
+    type Case = (u16, &'static [(&'static str, &'static str)], bool);
+    let cases: [Case; 6] = [
+        (500, &[], true),
+        (502, &[], true),
+        (504, &[], true),
+        (503, &[], true),
+        (503, &[("retry-after", "120")], false),
+        (400, &[], false),
+    ];
+    for (code, headers, may) in cases {
+        let mut c = call(Idempotency::NotIdempotent, RetryOptions::default());
+        let t0 = UNIX_EPOCH;
+        assert!(matches!(c.poll(t0), CallPoll::Transmit(_)));
+        c.handle_response(t0, status(code, headers));
+        let CallPoll::Done(Err(e)) = c.poll(t0) else {
+            panic!("{code} {headers:?} was retried")
+        };
+        assert_eq!(e.status(), Some(code));
+        assert_eq!(e.may_have_been_sent(), may, "{code} {headers:?}");
+    }
+    let unreadable = Error::Deserialize {
+        status: 201,
+        message: "eof".into(),
+        body: b"{\"id\"".to_vec(),
+    };
+    assert!(unreadable.may_have_been_sent());
+}
