@@ -1,0 +1,39 @@
+//! DESIGN.md §6's fault matrix on the blocking client: every chat operation × every fault, on
+//! the in-process emulator; nothing duplicated, nothing lost. The table is in `matrix/mod.rs`,
+//! shared with chat-hyper's twin of this test.
+
+mod matrix;
+
+use chat_core::client::PendingList;
+use chat_core::{AccessToken, Error, ListOperation, Operation};
+use chat_ureq::{CommunicationTokenCredential, UreqRunner};
+use matrix::{Drive, Refresh};
+
+impl Drive for UreqRunner {
+    fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {
+        call
+    }
+
+    fn collect_pages<L: ListOperation + Send + 'static>(
+        list: PendingList<Self, L>,
+        between: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<L::Item>, usize), Error> {
+        let mut items = Vec::new();
+        let mut count = 0;
+        for page in list.pages() {
+            items.extend(page?.items);
+            between(count);
+            count += 1;
+        }
+        Ok((items, count))
+    }
+
+    fn credential(initial: AccessToken, refresh: Refresh) -> CommunicationTokenCredential {
+        CommunicationTokenCredential::with_refresher(Some(initial), false, move || refresh())
+    }
+}
+
+#[test]
+fn every_operation_through_every_fault() {
+    matrix::run_matrix::<UreqRunner>("chat-ureq");
+}
