@@ -34,14 +34,15 @@ impl Drive for HyperRunner {
 
     fn collect_pages<L: ListOperation + Send + 'static>(
         list: PendingList<Self, L>,
-        between: &mut dyn FnMut(usize),
+        between: &mut dyn FnMut(usize, usize, Option<&str>),
     ) -> Result<(Vec<L::Item>, usize), Error> {
         let mut pages = list.pages();
         let mut items = Vec::new();
         let mut count = 0;
         while let Some(page) = runtime().block_on(pages.next()) {
-            items.extend(page?.items);
-            between(count);
+            let page = page?;
+            between(count, page.items.len(), page.continuation_token());
+            items.extend(page.items);
             count += 1;
         }
         Ok((items, count))

@@ -16,13 +16,14 @@ impl Drive for UreqRunner {
 
     fn collect_pages<L: ListOperation + Send + 'static>(
         list: PendingList<Self, L>,
-        between: &mut dyn FnMut(usize),
+        between: &mut dyn FnMut(usize, usize, Option<&str>),
     ) -> Result<(Vec<L::Item>, usize), Error> {
         let mut items = Vec::new();
         let mut count = 0;
         for page in list.pages() {
-            items.extend(page?.items);
-            between(count);
+            let page = page?;
+            between(count, page.items.len(), page.continuation_token());
+            items.extend(page.items);
             count += 1;
         }
         Ok((items, count))

@@ -23,11 +23,12 @@ pub(crate) type Refresh = Arc<dyn Fn() -> Result<AccessToken, String> + Send + S
 pub(crate) trait Drive: Connect + Send + Sync + 'static {
     /// Runs one prepared call to its end.
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error>;
-    /// Pages through a listing, calling `between(i)` after page `i` arrived and before the next
-    /// is fetched; returns the items and the number of pages.
+    /// Pages through a listing, calling `between(i, n, token)` after page `i` of `n` items and
+    /// continuation token `token` arrived and before the next is fetched; returns the items and
+    /// the number of pages.
     fn collect_pages<L: ListOperation + Send + 'static>(
         list: PendingList<Self, L>,
-        between: &mut dyn FnMut(usize),
+        between: &mut dyn FnMut(usize, usize, Option<&str>),
     ) -> Result<(Vec<L::Item>, usize), Error>;
     /// A credential starting from `initial` that refreshes with `refresh`.
     fn credential(initial: AccessToken, refresh: Refresh) -> Self::Credential;
@@ -113,6 +114,8 @@ pub(crate) enum Case {
     Status503Hint,
     Status503,
     Status500,
+    /// A 500 on every try: the policy gives up with the typed error.
+    Status500Always,
     ResetBefore,
     ResetAfter,
     Truncated,
@@ -122,12 +125,13 @@ pub(crate) enum Case {
 }
 
 /// Every fault, in column order.
-pub(crate) const CASES: [Case; 9] = [
+pub(crate) const CASES: [Case; 10] = [
     Case::Status429Hint,
     Case::Status429,
     Case::Status503Hint,
     Case::Status503,
     Case::Status500,
+    Case::Status500Always,
     Case::ResetBefore,
     Case::ResetAfter,
     Case::Truncated,
@@ -142,6 +146,7 @@ impl Case {
             Self::Status503Hint => "503+RA",
             Self::Status503 => "503",
             Self::Status500 => "500",
+            Self::Status500Always => "500-always",
             Self::ResetBefore => "rst-pre",
             Self::ResetAfter => "rst-post",
             Self::Truncated => "trunc",
@@ -159,11 +164,20 @@ impl Case {
             Self::Status429 => status(429, None),
             Self::Status503Hint => status(503, Some(1)),
             Self::Status503 => status(503, None),
-            Self::Status500 => status(500, None),
+            Self::Status500 | Self::Status500Always => status(500, None),
             Self::ResetBefore => Fault::ResetBeforeService,
             Self::ResetAfter => Fault::ResetAfterService,
             Self::Truncated => Fault::TruncatedBody,
             Self::Revoked401 => return None,
+        })
+    }
+
+    /// The rule for this case's fault: once, or on every request.
+    fn rule(self) -> Option<FaultRule> {
+        let rule = FaultRule::new(self.fault()?);
+        Some(match self {
+            Self::Status500Always => rule,
+            _ => rule.times(1),
         })
     }
 }
@@ -178,7 +192,7 @@ pub(crate) enum Failure {
 }
 
 /// The expected outcome of a cell. Counts are for a single-request operation; a listing of
-/// `n` pages adds `n - 1` to both.
+/// `n` pages adds `n - 1` to both (or 1, its first page, when it fails on the second).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Expect {
     /// `None`: the call succeeds.
@@ -219,6 +233,9 @@ pub(crate) fn expect(op: Op, case: Case) -> Expect {
         Case::Status503 if send => fail(Failure::Service(503), 1, 0),
         Case::Status500 if send => fail(Failure::Service(500), 1, 0),
         Case::Status503 | Case::Status500 => ok(2, 1),
+        // The first try and the three retries of the default policy, then the last error.
+        Case::Status500Always if send => fail(Failure::Service(500), 1, 0),
+        Case::Status500Always => fail(Failure::Service(500), 4, 0),
         Case::ResetBefore if send => fail(Failure::Transport, 1, 0),
         Case::ResetBefore => ok(2, 1),
         Case::ResetAfter | Case::Truncated if send => fail(Failure::Transport, 1, 1),
@@ -386,12 +403,14 @@ impl<R: Drive> World<R> {
 
     fn messages(&self) -> Vec<chat_core::messages::ChatMessage> {
         let t = self.chat.chat_thread_client(&self.thread);
-        R::collect_pages(t.list_messages(), &mut |_| {}).unwrap().0
+        R::collect_pages(t.list_messages(), &mut |_, _, _| {})
+            .unwrap()
+            .0
     }
 
     fn participants(&self) -> Vec<String> {
         let t = self.chat.chat_thread_client(&self.thread);
-        R::collect_pages(t.list_participants(), &mut |_| {})
+        R::collect_pages(t.list_participants(), &mut |_, _, _| {})
             .unwrap()
             .0
             .iter()
@@ -400,7 +419,7 @@ impl<R: Drive> World<R> {
     }
 
     fn threads(&self) -> Vec<(String, String)> {
-        R::collect_pages(self.chat.list_chat_threads(), &mut |_| {})
+        R::collect_pages(self.chat.list_chat_threads(), &mut |_, _, _| {})
             .unwrap()
             .0
             .into_iter()
@@ -409,31 +428,87 @@ impl<R: Drive> World<R> {
     }
 }
 
+/// Where the operation under test starts and ends: its start, and the emulator's request
+/// counts before and after it (`None`: when it returns).
+struct Window {
+    started: Instant,
+    before: (u64, u64),
+    after: Option<(u64, u64)>,
+}
+
 /// The result of running an operation: its own check of what it returned, or the error.
 type Ran = Result<Result<(), String>, Error>;
 
+/// What a listing must hold: the seeded items (projected to strings), in this order or, for
+/// listings whose order depends on timestamps that may tie, in any order.
+struct Truth {
+    items: Vec<String>,
+    ordered: bool,
+}
+
 /// Pages through `list` with the cell's fault arriving between the first and second page;
-/// the items (as keys) must be the clean listing's, each once, in order.
+/// the items (as keys) must be the clean listing's, each once, in order, and the seeded ones
+/// must all be there, once.
+#[allow(clippy::too_many_arguments)]
 fn listing<R: Drive, L: ListOperation + Send + 'static>(
     world: &World<R>,
     make: impl Fn() -> PendingList<R, L>,
     key: impl Fn(&L::Item) -> String,
+    project: impl Fn(&L::Item) -> Option<String>,
+    truth: &Truth,
     arm: &dyn Fn(),
     pages_seen: &mut usize,
-    window: &mut (Instant, (u64, u64)),
+    window: &mut Window,
 ) -> Ran {
-    let (clean, clean_pages) = R::collect_pages(make(), &mut |_| {}).unwrap();
+    let (clean, clean_pages) = R::collect_pages(make(), &mut |_, _, _| {}).unwrap();
     let clean: Vec<String> = clean.iter().map(&key).collect();
     // The clean listing is not part of the cell's counts.
-    *window = (Instant::now(), world.counts());
-    let (items, pages) = R::collect_pages(make(), &mut |i| {
+    window.started = Instant::now();
+    window.before = world.counts();
+    let mut first: Option<(usize, Option<String>)> = None;
+    let listed = R::collect_pages(make(), &mut |i, n, token| {
         if i == 0 {
+            first = Some((n, token.map(str::to_owned)));
             arm();
         }
-    })?;
+    });
+    let (items, pages) = match listed {
+        Ok(listed) => listed,
+        Err(e) => {
+            // Given up on the second page: nothing is lost either, for a caller that resumes
+            // from the first page's continuation token once the service is back.
+            world.emulator.clear_faults();
+            window.after = Some(world.counts());
+            let resumed = match first {
+                Some((n, Some(token))) => {
+                    R::collect_pages(make().resume_from(token), &mut |_, _, _| {})
+                        .map(|(rest, _)| {
+                            let mut all: Vec<String> = clean.iter().take(n).cloned().collect();
+                            all.extend(rest.iter().map(&key));
+                            all
+                        })
+                        .map_err(|e| e.to_string())
+                }
+                _ => Err("no continuation token after the first page".to_owned()),
+            };
+            return match resumed {
+                Ok(all) if all == clean => Err(e),
+                Ok(all) => Ok(Err(format!("resumed listing {all:?}, want {clean:?}"))),
+                Err(why) => Ok(Err(format!("resuming failed: {why}"))),
+            };
+        }
+    };
     *pages_seen = clean_pages;
     let got: Vec<String> = items.iter().map(&key).collect();
-    Ok(if clean_pages < 2 {
+    let mut seen: Vec<String> = items.iter().filter_map(&project).collect();
+    let mut want = truth.items.clone();
+    if !truth.ordered {
+        seen.sort();
+        want.sort();
+    }
+    Ok(if seen != want {
+        Err(format!("listed {seen:?}, seeded {want:?}"))
+    } else if clean_pages < 2 {
         Err(format!(
             "the listing has {clean_pages} page(s): the fault cannot fall between pages"
         ))
@@ -449,17 +524,25 @@ fn listing<R: Drive, L: ListOperation + Send + 'static>(
 fn cell<R: Drive>(op: Op, case: Case) -> Report {
     let w = World::<R>::new();
     let t = w.chat.chat_thread_client(&w.thread);
-    let arm = || match case.fault() {
-        Some(fault) => w.emulator.inject(FaultRule::new(fault).times(1)),
+    let arm = || match case.rule() {
+        Some(rule) => w.emulator.inject(rule),
         None => w.revoke(),
     };
     // Seeding, before the fault is armed.
     let mut seeded_message = String::new();
     let mut other_user = String::new();
+    let mut truth = Truth {
+        items: Vec::new(),
+        ordered: true,
+    };
     match op {
         Op::ListThreads => {
+            truth.items.push("matrix".to_owned());
+            truth.ordered = false;
             for i in 0..4 {
-                R::block(w.chat.create_chat_thread(format!("extra {i}")).call()).unwrap();
+                let topic = format!("extra {i}");
+                R::block(w.chat.create_chat_thread(&topic).call()).unwrap();
+                truth.items.push(topic);
             }
         }
         Op::GetMessage | Op::UpdateMessage | Op::DeleteMessage | Op::SendReadReceipt => {
@@ -467,20 +550,28 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
         }
         Op::ListMessages => {
             for i in 0..5 {
-                w.send(&format!("m{i}"));
+                let text = format!("m{i}");
+                w.send(&text);
+                // Newest first.
+                truth.items.insert(0, text);
             }
         }
         Op::ListParticipants => {
+            // Joining order, the creator first.
+            truth.items.push(w.owner.clone());
             for _ in 0..4 {
-                w.participant();
+                truth.items.push(w.participant());
             }
         }
         Op::AddParticipants => other_user = w.emulator.create_user(),
         Op::RemoveParticipant => other_user = w.participant(),
         Op::ListReadReceipts => {
             let message = w.send("read me");
+            truth.ordered = false;
+            truth.items.push(w.owner.clone());
             for _ in 0..4 {
                 let user = w.participant();
+                truth.items.push(user.clone());
                 let theirs = World::<R>::client_for(&w.emulator, &user, &w.options);
                 let call = theirs
                     .chat_thread_client(&w.thread)
@@ -494,7 +585,11 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
     if !op.is_listing() {
         arm();
     }
-    let mut window = (Instant::now(), w.counts());
+    let mut window = Window {
+        started: Instant::now(),
+        before: w.counts(),
+        after: None,
+    };
     let mut pages = 1;
     let ran: Ran = match op {
         Op::CreateThread => R::block(w.chat.create_chat_thread("created once").call())
@@ -503,6 +598,8 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
             &w,
             || w.chat.list_chat_threads().max_page_size(2),
             |t| t.id.clone(),
+            |t| Some(t.topic.clone()),
+            &truth,
             &arm,
             &mut pages,
             &mut window,
@@ -520,6 +617,8 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
             &w,
             || t.list_messages().max_page_size(2),
             |m| format!("{}:{}", m.id, m.version),
+            |m| m.content.as_ref().and_then(|c| c.message.clone()),
+            &truth,
             &arm,
             &mut pages,
             &mut window,
@@ -532,6 +631,8 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
             &w,
             || t.list_participants().max_page_size(2),
             |p| p.identifier.raw_id().to_owned(),
+            |p| Some(p.identifier.raw_id().to_owned()),
+            &truth,
             &arm,
             &mut pages,
             &mut window,
@@ -553,19 +654,24 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
             &w,
             || t.list_read_receipts().max_page_size(2),
             |r| format!("{}:{}", r.sender.raw_id(), r.chat_message_id),
+            |r| Some(r.sender.raw_id().to_owned()),
+            &truth,
             &arm,
             &mut pages,
             &mut window,
         ),
     };
-    let (started, before) = window;
-    let elapsed = started.elapsed();
+    let elapsed = window.started.elapsed();
     w.emulator.clear_faults();
-    let after = w.counts();
+    let (before, after) = (window.before, window.after.unwrap_or_else(|| w.counts()));
     let (received, handled) = (after.0 - before.0, after.1 - before.1);
 
     let want = expect(op, case);
-    let extra = pages.saturating_sub(1) as u64;
+    let extra = match (op.is_listing(), want.failure) {
+        (false, _) => 0,
+        (true, Some(_)) => 1,
+        (true, None) => pages.saturating_sub(1) as u64,
+    };
     let (want_received, want_handled) = (want.received + extra, want.handled + extra);
     let mut problems = Vec::new();
     let outcome = match &ran {
@@ -608,7 +714,10 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
     if elapsed < want.at_least {
         problems.push(format!("ended after {elapsed:?}, before the Retry-After"));
     }
-    if let Err(why) = state_check(&w, op, &seeded_message, &other_user, handled) {
+    // Did the service act? For a single request, whether any try reached the service logic
+    // (a 401 is answered there too, but never acts, and is always followed by a try that does).
+    let acted = handled > 0;
+    if let Err(why) = state_check(&w, op, &seeded_message, &other_user, acted) {
         problems.push(why);
     }
     Report {
@@ -627,15 +736,16 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
     }
 }
 
-/// The emulator's state after the cell is exactly as if the operation ran once (or, for a
-/// send that failed before the service acted, not at all).
+/// The emulator's state after the cell is exactly as if the operation ran once, or, when the
+/// service never acted on it, as if it never ran.
 fn state_check<R: Drive>(
     w: &World<R>,
     op: Op,
     message: &str,
     other: &str,
-    handled: u64,
+    acted: bool,
 ) -> Result<(), String> {
+    let once = usize::from(acted);
     let count_of = |kind: ChatMessageType, who: &str| {
         w.messages()
             .iter()
@@ -655,17 +765,18 @@ fn state_check<R: Drive>(
                 .iter()
                 .filter(|(_, topic)| topic == "created once")
                 .count();
-            check(n == 1, &format!("number of created threads ({n})"))
+            check(n == once, &format!("number of created threads ({n})"))
         }
         Op::UpdateThread => {
             let topic = R::block(t.get_properties().call())
                 .map_err(|e| e.to_string())?
                 .topic;
-            check(topic == "renamed", "topic")
+            let want = if acted { "renamed" } else { "matrix" };
+            check(topic == want, &format!("topic {topic:?}"))
         }
         Op::DeleteThread => {
             let gone = !w.threads().iter().any(|(id, _)| *id == w.thread);
-            check(gone, "deleted thread still listed")
+            check(gone == acted, &format!("thread deleted: {gone}"))
         }
         Op::SendMessage => {
             let copies = w
@@ -674,11 +785,10 @@ fn state_check<R: Drive>(
                 .filter(|m| {
                     m.content.as_ref().and_then(|c| c.message.as_deref()) == Some("exactly once")
                 })
-                .count() as u64;
-            let want = handled.min(1);
+                .count();
             check(
-                copies == want,
-                &format!("message copies: {copies}, want {want}"),
+                copies == once,
+                &format!("message copies: {copies}, want {once}"),
             )
         }
         Op::UpdateMessage => {
@@ -687,24 +797,25 @@ fn state_check<R: Drive>(
                 .into_iter()
                 .filter(|m| m.message_type == ChatMessageType::Text)
                 .collect();
+            let want = if acted { "edited" } else { "seed" };
             let edited = texts.len() == 1
                 && texts[0].id == message
-                && texts[0].edited_on.is_some()
-                && texts[0].content.as_ref().and_then(|c| c.message.as_deref()) == Some("edited");
-            check(edited, "edited message (one text message, edited)")
+                && texts[0].edited_on.is_some() == acted
+                && texts[0].content.as_ref().and_then(|c| c.message.as_deref()) == Some(want);
+            check(edited, &format!("message after the edit: {texts:?}"))
         }
         Op::DeleteMessage => {
             let m = R::block(t.get_message(message).call()).map_err(|e| e.to_string())?;
             check(
-                m.deleted_on.is_some() && m.content.is_none(),
-                "deleted message",
+                m.deleted_on.is_some() == acted && m.content.is_none() == acted,
+                &format!("message after the deletion: {m:?}"),
             )
         }
         Op::AddParticipants => {
             let listed = w.participants().iter().filter(|p| *p == other).count();
             let announced = count_of(ChatMessageType::ParticipantAdded, other);
             check(
-                listed == 1 && announced == 1,
+                listed == once && announced == once,
                 &format!("added participant: listed {listed}, announced {announced}"),
             )
         }
@@ -712,19 +823,22 @@ fn state_check<R: Drive>(
             let listed = w.participants().iter().filter(|p| *p == other).count();
             let announced = count_of(ChatMessageType::ParticipantRemoved, other);
             check(
-                listed == 0 && announced == 1,
+                listed == 1 - once && announced == once,
                 &format!("removed participant: listed {listed}, announced {announced}"),
             )
         }
         Op::SendReadReceipt => {
-            let receipts = R::collect_pages(t.list_read_receipts(), &mut |_| {})
+            let receipts = R::collect_pages(t.list_read_receipts(), &mut |_, _, _| {})
                 .map_err(|e| e.to_string())?
                 .0;
             let mine = receipts
                 .iter()
                 .filter(|r| r.sender.raw_id() == w.owner && r.chat_message_id == message)
                 .count();
-            check(receipts.len() == 1 && mine == 1, "one read receipt")
+            check(
+                receipts.len() == once && mine == once,
+                &format!("read receipts: {receipts:?}"),
+            )
         }
         _ => Ok(()),
     }
