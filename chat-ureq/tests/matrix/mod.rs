@@ -530,6 +530,7 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
     };
     // Seeding, before the fault is armed.
     let mut seeded_message = String::new();
+    // The other user of participant cells; the created thread's id in create-thread cells.
     let mut other_user = String::new();
     let mut truth = Truth {
         items: Vec::new(),
@@ -592,8 +593,10 @@ fn cell<R: Drive>(op: Op, case: Case) -> Report {
     };
     let mut pages = 1;
     let ran: Ran = match op {
-        Op::CreateThread => R::block(w.chat.create_chat_thread("created once").call())
-            .map(|r| check(r.thread.topic == "created once", "created thread's topic")),
+        Op::CreateThread => R::block(w.chat.create_chat_thread("created once").call()).map(|r| {
+            other_user = r.thread.id;
+            Ok(())
+        }),
         Op::ListThreads => listing(
             &w,
             || w.chat.list_chat_threads().max_page_size(2),
@@ -760,12 +763,19 @@ fn state_check<R: Drive>(
     let t = w.chat.chat_thread_client(&w.thread);
     match op {
         Op::CreateThread => {
-            let n = w
+            let held: Vec<String> = w
                 .threads()
-                .iter()
+                .into_iter()
                 .filter(|(_, topic)| topic == "created once")
-                .count();
-            check(n == once, &format!("number of created threads ({n})"))
+                .map(|(id, _)| id)
+                .collect();
+            // A retry after the service acted gets the first creation back (one
+            // repeatability-request-id per call): the returned thread is the one held.
+            let returned_held = other.is_empty() || held == [other];
+            check(
+                held.len() == once && returned_held,
+                &format!("created threads {held:?}, the call returned {other:?}"),
+            )
         }
         Op::UpdateThread => {
             let topic = R::block(t.get_properties().call())
