@@ -1,0 +1,79 @@
+"""The Python row of the client CPU benchmark (chat-testkit/benches/client_cpu).
+
+Usage: python_send_message.py <endpoint> <thread-id> <warm-up> <requests>
+       (the user access token in the CLIENT_CPU_TOKEN environment variable)
+
+Sends <warm-up> and then <requests> messages with Microsoft's official SDK
+(azure-communication-chat 1.2.0, ChatThreadClient.send_message) to a thread on the local
+emulator, over one kept-alive connection, and prints the loop's process CPU time in the line
+format the Rust driver reads. The loop is bracketed by a stat of two marker paths that do not
+exist, so an `strace -f` log can be cut to it.
+"""
+
+import os
+import resource
+import sys
+import time
+
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.communication.chat import ChatClient, CommunicationTokenCredential
+
+CONTENT = "hello world"
+MARKER_START = "/client-cpu-bench-marker-start"
+MARKER_END = "/client-cpu-bench-marker-end"
+
+
+class AllowHttpOnLoopback(SansIOHTTPPolicy):
+    """Lets azure-core's bearer policy send the token over http (loopback emulator only)."""
+
+    def on_request(self, request):
+        request.context["enforce_https"] = False
+
+
+def marker(path):
+    try:
+        os.stat(path)
+    except OSError:
+        pass
+
+
+def send(thread, count):
+    for _ in range(count):
+        thread.send_message(CONTENT)
+
+
+def main(endpoint, thread_id, warmup, requests):
+    policies = {"per_call_policies": [AllowHttpOnLoopback()]}
+    credential = CommunicationTokenCredential(os.environ["CLIENT_CPU_TOKEN"])
+    chat = ChatClient(endpoint, credential, **policies)
+    thread = chat.get_chat_thread_client(thread_id, **policies)
+    send(thread, warmup)
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    thread_before = time.thread_time_ns()
+    wall_before = time.perf_counter_ns()
+    marker(MARKER_START)
+    send(thread, requests)
+    marker(MARKER_END)
+    wall_after = time.perf_counter_ns()
+    thread_after = time.thread_time_ns()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+
+    def micros(seconds):
+        return round(seconds * 1_000_000)
+
+    print(
+        "client_cpu_result"
+        f" requests={requests}"
+        f" user_us={micros(after.ru_utime - before.ru_utime)}"
+        f" sys_us={micros(after.ru_stime - before.ru_stime)}"
+        f" thread_us={(thread_after - thread_before) // 1000}"
+        f" wall_us={(wall_after - wall_before) // 1000}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -1,0 +1,130 @@
+//! CPU counters of the running client process, read from `/proc` (no `unsafe`, no libc):
+//! process user and system time from `/proc/self/stat` (all threads, exited ones included, in
+//! clock ticks), and the calling thread's CPU time from `/proc/thread-self/schedstat` (ns).
+//!
+//! A measured loop is bracketed by two `stat` calls of marker paths that do not exist, so a
+//! `strace -f` log of the process can be cut to exactly the loop's system calls.
+
+use std::fs;
+use std::time::Instant;
+
+/// Clock ticks per second of `/proc/<pid>/stat` times (`USER_HZ`, 100 on every Linux ABI).
+const USER_HZ: u64 = 100;
+
+/// Path stat'ed just before the measured loop (see [`crate::strace`]).
+pub(crate) const MARKER_START: &str = "/client-cpu-bench-marker-start";
+/// Path stat'ed just after the measured loop.
+pub(crate) const MARKER_END: &str = "/client-cpu-bench-marker-end";
+
+/// Prefix of the one line a client process prints with its figures.
+pub(crate) const RESULT_PREFIX: &str = "client_cpu_result";
+
+/// One client's figures for one loop of `requests` requests.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sample {
+    pub(crate) requests: u64,
+    pub(crate) user_us: u64,
+    pub(crate) sys_us: u64,
+    pub(crate) thread_us: u64,
+    pub(crate) wall_us: u64,
+}
+
+impl Sample {
+    /// The line a client process prints; [`Sample::parse`] reads it back (also from Python).
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{RESULT_PREFIX} requests={} user_us={} sys_us={} thread_us={} wall_us={}",
+            self.requests, self.user_us, self.sys_us, self.thread_us, self.wall_us
+        )
+    }
+
+    /// Finds and reads the result line in a client's output.
+    pub(crate) fn parse(output: &str) -> Option<Self> {
+        let line = output.lines().find_map(|l| l.strip_prefix(RESULT_PREFIX))?;
+        let field = |name: &str| -> Option<u64> {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?
+                .parse()
+                .ok()
+        };
+        Some(Self {
+            requests: field("requests")?,
+            user_us: field("user_us")?,
+            sys_us: field("sys_us")?,
+            thread_us: field("thread_us")?,
+            wall_us: field("wall_us")?,
+        })
+    }
+
+    /// Process CPU (user + system) per request, in µs.
+    pub(crate) fn cpu_per_request(&self) -> f64 {
+        self.per_request(self.user_us + self.sys_us)
+    }
+
+    pub(crate) fn per_request(&self, total_us: u64) -> f64 {
+        total_us as f64 / self.requests.max(1) as f64
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Counters {
+    user_ticks: u64,
+    sys_ticks: u64,
+    thread_ns: u64,
+    at: Instant,
+}
+
+impl Counters {
+    fn read() -> Result<Self, String> {
+        let stat = fs::read_to_string("/proc/self/stat").map_err(|e| format!("/proc: {e}"))?;
+        // Fields after the command name (which may hold spaces): state is field 3, utime 14,
+        // stime 15.
+        let rest = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .ok_or("/proc/self/stat: no command name")?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let tick = |i: usize| -> Result<u64, String> {
+            fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(|| format!("/proc/self/stat: field {}", i + 3))
+        };
+        let schedstat = fs::read_to_string("/proc/thread-self/schedstat")
+            .map_err(|e| format!("/proc/thread-self/schedstat: {e}"))?;
+        let thread_ns = schedstat
+            .split_whitespace()
+            .next()
+            .and_then(|f| f.parse().ok())
+            .ok_or("/proc/thread-self/schedstat: no run time")?;
+        Ok(Self {
+            user_ticks: tick(11)?,
+            sys_ticks: tick(12)?,
+            thread_ns,
+            at: Instant::now(),
+        })
+    }
+}
+
+/// Runs `run(warmup)` unmeasured (connection set up, pools and caches warm), then
+/// `run(requests)` between counter reads and strace markers.
+pub(crate) fn measure(
+    warmup: u64,
+    requests: u64,
+    mut run: impl FnMut(u64) -> Result<(), String>,
+) -> Result<Sample, String> {
+    run(warmup)?;
+    let before = Counters::read()?;
+    let _ = fs::metadata(MARKER_START);
+    run(requests)?;
+    let _ = fs::metadata(MARKER_END);
+    let after = Counters::read()?;
+    let us_per_tick = 1_000_000 / USER_HZ;
+    Ok(Sample {
+        requests,
+        user_us: after.user_ticks.saturating_sub(before.user_ticks) * us_per_tick,
+        sys_us: after.sys_ticks.saturating_sub(before.sys_ticks) * us_per_tick,
+        thread_us: after.thread_ns.saturating_sub(before.thread_ns) / 1000,
+        wall_us: u64::try_from(after.at.duration_since(before.at).as_micros()).unwrap_or(u64::MAX),
+    })
+}

@@ -1,0 +1,159 @@
+//! What the run prints: the machine, the table, the system call breakdown.
+
+use crate::measure::Sample;
+use crate::rows::Row;
+use crate::strace::Syscalls;
+use crate::Config;
+
+/// One client's samples (one per round) and, if counted, its system calls.
+#[derive(Debug)]
+pub(crate) struct RowResult {
+    pub(crate) row: Row,
+    pub(crate) samples: Vec<Sample>,
+    pub(crate) syscalls: Option<Result<Syscalls, String>>,
+}
+
+impl RowResult {
+    fn total(&self, field: impl Fn(&Sample) -> u64) -> u64 {
+        self.samples.iter().map(field).sum()
+    }
+
+    fn per_request(&self, field: impl Fn(&Sample) -> u64) -> f64 {
+        self.total(field) as f64 / self.total(|s| s.requests).max(1) as f64
+    }
+
+    /// The median round's process CPU per request.
+    fn cpu(&self) -> f64 {
+        let mut rounds: Vec<f64> = self.samples.iter().map(Sample::cpu_per_request).collect();
+        rounds.sort_by(f64::total_cmp);
+        match rounds.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => rounds[n / 2],
+            n => (rounds[n / 2 - 1] + rounds[n / 2]) / 2.0,
+        }
+    }
+
+    fn range(&self) -> (f64, f64) {
+        self.samples
+            .iter()
+            .map(Sample::cpu_per_request)
+            .fold((f64::INFINITY, 0.0), |(lo, hi), x| (lo.min(x), hi.max(x)))
+    }
+}
+
+/// The header: what runs where.
+pub(crate) fn machine(config: &Config) {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("unknown CPU", |m| m.trim_start_matches([' ', '\t', ':']));
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!(
+        "client CPU per send_message: {model}, {cores} cores, Linux {}, load average {}",
+        kernel.trim(),
+        load_average()
+    );
+    if config.quick {
+        println!("quick smoke run (not started by `cargo bench`): figures are not meaningful");
+    }
+    let python = if config.python {
+        format!(
+            " ({} for Python, after {})",
+            config.python_requests, config.python_warmup
+        )
+    } else {
+        String::new()
+    };
+    println!(
+        "server: acs-emulator in its own process on 127.0.0.1; each client in its own process \
+         on one kept-alive connection: {} round(s) of {} requests after {} warm-up{python}",
+        config.rounds, config.requests, config.warmup
+    );
+}
+
+/// The 1-minute load average: other work on the machine shows in every figure.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The table, the ratios to chat-ureq, and the system call breakdown.
+pub(crate) fn table(results: &[RowResult], config: &Config) {
+    println!();
+    println!(
+        "{:<40} {:>9} {:>11} {:>15} {:>7} {:>7} {:>8} {:>9} {:>9} {:>7}",
+        "client",
+        "requests",
+        "CPU µs/req",
+        "rounds min-max",
+        "user",
+        "sys",
+        "main thr",
+        "wall µs",
+        "syscalls",
+        "EAGAIN"
+    );
+    for r in results {
+        let (lo, hi) = r.range();
+        let (calls, eagain) = match &r.syscalls {
+            Some(Ok(s)) => (
+                format!("{:.2}", s.per_request(s.total)),
+                format!("{:.2}", s.per_request(s.eagain)),
+            ),
+            Some(Err(_)) => ("error".to_owned(), "-".to_owned()),
+            None => ("-".to_owned(), "-".to_owned()),
+        };
+        println!(
+            "{:<40} {:>9} {:>11.1} {:>15} {:>7.1} {:>7.1} {:>8.1} {:>9.1} {:>9} {:>7}",
+            r.row.label(),
+            r.total(|s| s.requests),
+            r.cpu(),
+            format!("{lo:.1}-{hi:.1}"),
+            r.per_request(|s| s.user_us),
+            r.per_request(|s| s.sys_us),
+            r.per_request(|s| s.thread_us),
+            r.per_request(|s| s.wall_us),
+            calls,
+            eagain
+        );
+    }
+    println!(
+        "CPU = user + sys of the client process (all threads) per request, median round; \
+         user, sys, main thread (ns-precise) and wall are over all rounds; user/sys are split by \
+         the kernel's tick sampling; wall includes waiting for the server, which shares the \
+         cores. Load average after the run: {}",
+        load_average()
+    );
+
+    if let Some(ours) = results.iter().find(|r| r.row == Row::ChatUreq) {
+        let base = ours.cpu();
+        let ratios: Vec<String> = results
+            .iter()
+            .filter(|r| r.row != Row::ChatUreq && base > 0.0)
+            .map(|r| format!("{} {:.2}x", r.row.key(), r.cpu() / base))
+            .collect();
+        if !ratios.is_empty() {
+            println!("CPU relative to chat-ureq: {}", ratios.join(", "));
+        }
+    }
+
+    let counted: Vec<&RowResult> = results.iter().filter(|r| r.syscalls.is_some()).collect();
+    if !counted.is_empty() {
+        println!();
+        println!(
+            "system calls per request, all threads (strace -f, {} requests after 20 warm-up):",
+            config.strace_requests
+        );
+        for r in counted {
+            match &r.syscalls {
+                Some(Ok(s)) => println!("  {:<10} {}", r.row.key(), s.breakdown()),
+                Some(Err(e)) => println!("  {:<10} not counted: {e}", r.row.key()),
+                None => {}
+            }
+        }
+    }
+}
