@@ -269,15 +269,25 @@ impl Connector<Box<dyn UreqTransport>> for Coalescing {
         Ok(chained.map(|inner| CoalescedTransport {
             inner,
             pending: Vec::new(),
+            read_since_probe: false,
         }))
     }
 }
 
-/// A connection whose writes are held until the next read.
+/// A connection whose writes are held until the next read, and whose liveness is probed once
+/// between two requests rather than twice.
+///
+/// ureq probes a pooled connection (non-blocking mode on, a one-byte read that must find
+/// nothing, blocking mode off: three system calls, one an `EAGAIN` read) when it returns the
+/// connection to its pool after a response, and again when it takes it out for the next
+/// request. The second probe sees all the first would (a closed connection, stray bytes) and
+/// runs right before the request is written, so the first is skipped.
 #[derive(Debug)]
 struct CoalescedTransport {
     inner: Box<dyn UreqTransport>,
     pending: Vec<u8>,
+    /// Input was read since the last probe: the next `is_open` is ureq's return-to-pool probe.
+    read_since_probe: bool,
 }
 
 impl CoalescedTransport {
@@ -314,15 +324,20 @@ impl UreqTransport for CoalescedTransport {
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
+        self.read_since_probe = true;
         self.inner.maybe_await_input(timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush(timeout)?;
+        self.read_since_probe = true;
         self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
+        if std::mem::take(&mut self.read_since_probe) {
+            return true;
+        }
         self.inner.is_open()
     }
 
