@@ -81,6 +81,9 @@ struct Config {
     python: bool,
     strace: bool,
     quick: bool,
+    /// CPUs (a `taskset -c` list) the clients and the server are pinned to, if any.
+    client_cpus: Option<String>,
+    server_cpus: Option<String>,
 }
 
 impl Config {
@@ -97,6 +100,8 @@ impl Config {
             python: !quick,
             strace: !quick,
             quick,
+            client_cpus: None,
+            server_cpus: None,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -113,6 +118,8 @@ impl Config {
                 }
                 "--no-python" => config.python = false,
                 "--no-strace" => config.strace = false,
+                "--client-cpus" => config.client_cpus = Some(value()?.clone()),
+                "--server-cpus" => config.server_cpus = Some(value()?.clone()),
                 "--rows" => {
                     config.rows = value()?
                         .split(',')
@@ -132,6 +139,7 @@ impl Config {
 
 const USAGE: &str = "usage: cargo bench -p chat-testkit --bench client_cpu -- [--requests N] \
 [--rounds N] [--python-requests N] [--strace-requests N] [--no-python] [--no-strace] \
+[--client-cpus LIST] [--server-cpus LIST] \
 [--rows chat-ureq,ureq,socket,chat-hyper,hyper-util,hyper,python]";
 
 /// The `acs-emulator` binary, in its own process for the whole run.
@@ -142,9 +150,10 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Result<Self, String> {
-        let mut process = Command::new(env!("CARGO_BIN_EXE_acs-emulator"))
-            .args(["--port", "0"])
+    fn start(cpus: Option<&str>) -> Result<Self, String> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_acs-emulator"));
+        command.args(["--port", "0"]);
+        let mut process = pinned(command, cpus)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -266,6 +275,7 @@ fn client_command(
     warmup: u64,
     requests: u64,
     python: Option<&Path>,
+    cpus: Option<&str>,
 ) -> Result<Command, String> {
     let mut command = match (row, python) {
         (Row::Python, Some(python)) => {
@@ -283,9 +293,26 @@ fn client_command(
     command
         .args([&target.endpoint, &target.thread_id])
         .args([warmup.to_string(), requests.to_string()])
-        .env(TOKEN_ENV, &target.token)
-        .stdin(Stdio::null());
+        .env(TOKEN_ENV, &target.token);
+    let mut command = pinned(command, cpus);
+    command.stdin(Stdio::null());
     Ok(command)
+}
+
+/// `command` run by `taskset -c <cpus>` when a CPU list is given.
+fn pinned(command: Command, cpus: Option<&str>) -> Command {
+    let Some(cpus) = cpus else { return command };
+    let mut wrapped = Command::new("taskset");
+    wrapped
+        .args(["-c", cpus])
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(key, value);
+        }
+    }
+    wrapped
 }
 
 fn run_client(mut command: Command, row: Row) -> Result<Sample, String> {
@@ -307,7 +334,7 @@ fn run_client(mut command: Command, row: Row) -> Result<Sample, String> {
 
 fn parent(config: &Config) -> Result<(), String> {
     report::machine(config);
-    let server = Server::start()?;
+    let server = Server::start(config.server_cpus.as_deref())?;
     let setup = Setup::new(&server)?;
     let rust_rows: Vec<Row> = config
         .rows
@@ -351,6 +378,7 @@ fn parent(config: &Config) -> Result<(), String> {
                 warmup_of(row),
                 requests_of(row),
                 python.as_deref(),
+                config.client_cpus.as_deref(),
             )?;
             let sample = run_client(command, row)?;
             eprintln!(
@@ -370,7 +398,14 @@ fn parent(config: &Config) -> Result<(), String> {
         for (i, row) in rows.iter().copied().enumerate() {
             let target = setup.target(&format!("{} strace", row.key()))?;
             let requests = config.strace_requests;
-            let command = client_command(row, &target, 20, requests, python.as_deref())?;
+            let command = client_command(
+                row,
+                &target,
+                20,
+                requests,
+                python.as_deref(),
+                config.client_cpus.as_deref(),
+            )?;
             let log = std::env::temp_dir().join(format!(
                 "client-cpu-strace-{}-{}.log",
                 std::process::id(),

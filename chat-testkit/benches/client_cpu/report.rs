@@ -55,6 +55,11 @@ pub(crate) fn machine(config: &Config) {
         kernel.trim(),
         load_average()
     );
+    println!(
+        "placement: clients on {}, server on {}",
+        pinning(config.client_cpus.as_deref()),
+        pinning(config.server_cpus.as_deref())
+    );
     if config.quick {
         println!("quick smoke run (not started by `cargo bench`): figures are not meaningful");
     }
@@ -79,6 +84,10 @@ pub(crate) fn load_average() -> String {
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "unknown".into())
+}
+
+fn pinning(cpus: Option<&str>) -> String {
+    cpus.map_or_else(|| "any CPU".into(), |c| format!("CPU {c}"))
 }
 
 /// The table, the ratios to chat-ureq, and the system call breakdown.
