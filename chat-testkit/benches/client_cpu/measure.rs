@@ -1,12 +1,14 @@
-//! CPU counters of the running client process, read from `/proc` (no `unsafe`, no libc):
-//! process user and system time from `/proc/self/stat` (all threads, exited ones included, in
-//! clock ticks), and the calling thread's CPU time from `/proc/thread-self/schedstat` (ns).
+//! CPU counters of the running client process: the process CPU clock (user + system, all
+//! threads, exited ones included, ns-precise) and the calling thread's, from `clock_gettime`;
+//! the user/system split from `/proc/self/stat` (clock ticks, sampled by the kernel).
 //!
 //! A measured loop is bracketed by two `stat` calls of marker paths that do not exist, so a
 //! `strace -f` log of the process can be cut to exactly the loop's system calls.
 
 use std::fs;
 use std::time::Instant;
+
+use rustix::time::{clock_gettime, ClockId, Timespec};
 
 /// Clock ticks per second of `/proc/<pid>/stat` times (`USER_HZ`, 100 on every Linux ABI).
 const USER_HZ: u64 = 100;
@@ -23,8 +25,12 @@ pub(crate) const RESULT_PREFIX: &str = "client_cpu_result";
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sample {
     pub(crate) requests: u64,
+    /// User + system CPU of the whole process.
+    pub(crate) cpu_us: u64,
+    /// The kernel's split of it (tick-sampled).
     pub(crate) user_us: u64,
     pub(crate) sys_us: u64,
+    /// CPU of the thread that ran the loop.
     pub(crate) thread_us: u64,
     pub(crate) wall_us: u64,
 }
@@ -33,8 +39,8 @@ impl Sample {
     /// The line a client process prints; [`Sample::parse`] reads it back (also from Python).
     pub(crate) fn line(&self) -> String {
         format!(
-            "{RESULT_PREFIX} requests={} user_us={} sys_us={} thread_us={} wall_us={}",
-            self.requests, self.user_us, self.sys_us, self.thread_us, self.wall_us
+            "{RESULT_PREFIX} requests={} cpu_us={} user_us={} sys_us={} thread_us={} wall_us={}",
+            self.requests, self.cpu_us, self.user_us, self.sys_us, self.thread_us, self.wall_us
         )
     }
 
@@ -49,6 +55,7 @@ impl Sample {
         };
         Some(Self {
             requests: field("requests")?,
+            cpu_us: field("cpu_us")?,
             user_us: field("user_us")?,
             sys_us: field("sys_us")?,
             thread_us: field("thread_us")?,
@@ -58,7 +65,7 @@ impl Sample {
 
     /// Process CPU (user + system) per request, in µs.
     pub(crate) fn cpu_per_request(&self) -> f64 {
-        self.per_request(self.user_us + self.sys_us)
+        self.per_request(self.cpu_us)
     }
 
     pub(crate) fn per_request(&self, total_us: u64) -> f64 {
@@ -68,10 +75,17 @@ impl Sample {
 
 #[derive(Clone, Copy, Debug)]
 struct Counters {
+    process_ns: u64,
+    thread_ns: u64,
     user_ticks: u64,
     sys_ticks: u64,
-    thread_ns: u64,
     at: Instant,
+}
+
+fn nanos(t: Timespec) -> u64 {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(t.tv_nsec).unwrap_or(0);
+    secs * 1_000_000_000 + nanos
 }
 
 impl Counters {
@@ -90,17 +104,11 @@ impl Counters {
                 .and_then(|f| f.parse().ok())
                 .ok_or_else(|| format!("/proc/self/stat: field {}", i + 3))
         };
-        let schedstat = fs::read_to_string("/proc/thread-self/schedstat")
-            .map_err(|e| format!("/proc/thread-self/schedstat: {e}"))?;
-        let thread_ns = schedstat
-            .split_whitespace()
-            .next()
-            .and_then(|f| f.parse().ok())
-            .ok_or("/proc/thread-self/schedstat: no run time")?;
         Ok(Self {
+            process_ns: nanos(clock_gettime(ClockId::ProcessCPUTime)),
+            thread_ns: nanos(clock_gettime(ClockId::ThreadCPUTime)),
             user_ticks: tick(11)?,
             sys_ticks: tick(12)?,
-            thread_ns,
             at: Instant::now(),
         })
     }
@@ -122,6 +130,7 @@ pub(crate) fn measure(
     let us_per_tick = 1_000_000 / USER_HZ;
     Ok(Sample {
         requests,
+        cpu_us: after.process_ns.saturating_sub(before.process_ns) / 1000,
         user_us: after.user_ticks.saturating_sub(before.user_ticks) * us_per_tick,
         sys_us: after.sys_ticks.saturating_sub(before.sys_ticks) * us_per_tick,
         thread_us: after.thread_ns.saturating_sub(before.thread_ns) / 1000,

@@ -131,10 +131,10 @@ pub(crate) fn table(results: &[RowResult], config: &Config) {
         );
     }
     println!(
-        "CPU = user + sys of the client process (all threads) per request, median round; \
-         user, sys, main thread (ns-precise) and wall are over all rounds; user/sys are split by \
-         the kernel's tick sampling; wall includes waiting for the server, which shares the \
-         cores. Load average after the run: {}",
+        "CPU = the client process's CPU clock (user + sys, all threads) per request, median \
+         round; user, sys, main thread and wall are over all rounds; user/sys is the kernel's \
+         tick-sampled split; wall includes waiting for the server, which shares the cores. Load \
+         average after the run: {}",
         load_average()
     );
 
