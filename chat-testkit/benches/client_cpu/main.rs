@@ -39,6 +39,10 @@ const TOKEN_ENV: &str = "CLIENT_CPU_TOKEN";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match args.first().map(String::as_str) {
         Some("--child") => child(&args[1..]),
         _ => Config::parse(&args).and_then(|config| parent(&config)),
@@ -126,7 +130,6 @@ impl Config {
                         .map(|k| Row::from_key(k).ok_or_else(|| format!("unknown row {k:?}")))
                         .collect::<Result<_, _>>()?;
                 }
-                "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             }
         }

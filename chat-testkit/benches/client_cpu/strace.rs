@@ -27,11 +27,19 @@ impl Syscalls {
     pub(crate) fn breakdown(&self) -> String {
         let mut names: Vec<(&String, &u64)> = self.by_name.iter().collect();
         names.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        names
+        // Calls made fewer than once per 100 requests (a buffer growing, say) are summed up.
+        let (common, rare): (Vec<_>, Vec<_>) = names
+            .into_iter()
+            .partition(|(_, count)| self.per_request(**count) >= 0.01);
+        let mut parts: Vec<String> = common
             .iter()
             .map(|(name, count)| format!("{name} {:.2}", self.per_request(**count)))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        let rare: u64 = rare.iter().map(|(_, count)| **count).sum();
+        if rare > 0 {
+            parts.push(format!("{rare} other call(s) in all"));
+        }
+        parts.join(", ")
     }
 }
 
