@@ -399,7 +399,7 @@ fn parse_recorded(
 
 #[test]
 fn every_recorded_identity_response_parses() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../chat-testkit/recordings");
     let mut files = Vec::new();
     json_files(Path::new(root), &mut files);
     files.sort();

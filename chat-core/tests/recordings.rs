@@ -1,9 +1,9 @@
 //! Every chat response recorded from the live service parses with the parser of its operation.
 //!
-//! Walks every `*.json` recording (Azure test-proxy shape) under `shared/recordings/`, routes each
+//! Walks every `*.json` recording (Azure test-proxy shape) under `chat-testkit/recordings/`, routes each
 //! chat entry (`/chat/...`) by method and path to its operation, checks that the operation builds
 //! the same path, and parses the recorded response with it. Identity entries are checked by the
-//! identity tests; `python-vcr/*.yaml` duplicates `python-testproxy/` and is not read.
+//! identity tests.
 
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ use chat_core::typing::SendTypingNotification;
 use chat_core::{ChatContext, Endpoint, Error, ListOperation, Operation, Pager};
 use serde_json::Value;
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../chat-testkit/recordings");
 
 /// One routed operation, type-erased: the path it builds, and its parser.
 trait Routed {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use chat_testkit::recording::check_folder;
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 const CHECKER: &str = env!("CARGO_BIN_EXE_chat-replay");
 
 /// Counts `Entries` in every `*.json` file under `dir`, reading the JSON directly.

@@ -1,5 +1,5 @@
 //! The emulator answers each operation with the status and the JSON shape (the set of key
-//! paths) that the live service gave in the recorded sessions under `shared/recordings/`
+//! paths) that the live service gave in the recorded sessions under `chat-testkit/recordings/`
 //! (chat 2023-11-07 and 2024-03-07, every identity version).
 //!
 //! Two known, deliberate differences are normalised before comparing: identifiers' `kind`
@@ -72,16 +72,15 @@ fn operation(method: &str, path: &str) -> Option<&'static str> {
 }
 
 fn recorded() -> Shapes {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/recordings");
+    let root = PathBuf::from(chat_testkit::RECORDINGS_DIR);
     let mut shapes = Shapes::new();
     for dir in [
         "python",
         "js/node/chatclient_chat_operations",
         "js/node/chatthreadclient",
     ] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            continue;
-        };
+        let entries = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("the vendored recordings folder {dir}: {e}"));
         for file in entries.flatten() {
             let text = std::fs::read_to_string(file.path()).unwrap();
             let session: Value = serde_json::from_str(&text).unwrap();

@@ -7,7 +7,7 @@ use chat_testkit::recording::{check_folder, ApiVersionMatch, Matcher, Recorder, 
 use chat_testkit::replay::transport::TEST_TOKEN;
 use chat_testkit::replay::{replay_with, ReplayTransport};
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 
 fn matcher() -> Matcher {
     let map = ["2021-10-31-preview", "2022-06-01", "2022-10-01"]

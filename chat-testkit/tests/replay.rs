@@ -6,7 +6,7 @@
 use chat_testkit::recording::{ApiVersionMatch, Matcher, Recording};
 use chat_testkit::replay::replay_recording;
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 
 /// Identity versions the recorders used that our client does not pin: ours sends 2023-10-01.
 /// Chat versions are pinned exactly as recorded. Our send-message always states

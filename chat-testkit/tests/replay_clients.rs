@@ -13,7 +13,7 @@ use chat_testkit::recording::{route, ApiVersionMatch, Matcher, Recording, Routed
 use chat_testkit::replay::{replay_with, Mismatch, ReplayServer, Replayer, Runner};
 use futures_util::StreamExt;
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 
 fn matcher() -> Matcher {
     Matcher::new()

@@ -15,7 +15,7 @@ use chat_testkit::recording::{ApiVersionMatch, Matcher, Recording};
 use chat_testkit::replay::transport::TEST_ACCESS_KEY;
 use chat_testkit::replay::{replay_with, Mismatch, ReplayServer, Replayer, Runner};
 
-const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/recordings");
+const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 
 fn matcher() -> Matcher {
     let map = ["2021-10-31-preview", "2022-06-01", "2022-10-01"]
