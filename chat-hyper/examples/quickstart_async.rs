@@ -4,7 +4,14 @@
 //! cargo run -p chat-hyper --example quickstart_async             # against the in-process emulator
 //! ACS_CONNECTION_STRING="endpoint=https://...;accesskey=..." \
 //!     cargo run -p chat-hyper --example quickstart_async         # against a real resource
+//! ACS_CONNECTION_STRING="endpoint=http://127.0.0.1:PORT/;accesskey=..." \
+//!     cargo run -p chat-hyper --example quickstart_async         # against `acs-emulator`
 //! ```
+//!
+//! Plain `http://` is accepted for a loopback endpoint only (a local emulator); any other
+//! endpoint must be `https://`.
+
+use std::process::ExitCode;
 
 use chat_core::identifier::CommunicationIdentifier;
 use chat_core::identity::TokenScope;
@@ -15,10 +22,23 @@ use chat_testkit::emulator::Emulator;
 use futures_util::StreamExt;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quickstart failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
     // With no configuration, an emulator of the service runs in this process on 127.0.0.1.
-    let (_emulator, connection_string, options) = match std::env::var("ACS_CONNECTION_STRING") {
-        Ok(cs) => (None, cs, ClientOptions::default()),
+    // Plain HTTP is allowed to a loopback host only (an emulator on this machine): a real
+    // resource's `https://` endpoint is unaffected, and `http://` to any other host is refused.
+    let options = ClientOptions::default().allow_loopback_http(true);
+    let (_emulator, connection_string) = match std::env::var("ACS_CONNECTION_STRING") {
+        Ok(cs) => (None, cs),
         Err(_) => {
             let emulator = Emulator::start();
             let cs = emulator.connection_string();
@@ -26,8 +46,7 @@ async fn main() -> Result<(), Error> {
                 "using the in-process emulator at {} (async client)",
                 emulator.endpoint()
             );
-            let options = ClientOptions::default().allow_loopback_http(true);
-            (Some(emulator), cs, options)
+            (Some(emulator), cs)
         }
     };
 
@@ -70,13 +89,13 @@ async fn main() -> Result<(), Error> {
     // Properties, and the user's threads.
     let properties = thread.get_properties().await?;
     println!(
-        "thread topic: {:?}, created on {}",
+        "thread topic: {}, created on {}",
         properties.topic, properties.created_on
     );
     let mut threads = chat.list_chat_threads().max_page_size(10).items();
     while let Some(item) = threads.next().await {
         let item = item?;
-        println!("  listed thread {} {:?}", item.id, item.topic);
+        println!("  listed thread {} {}", item.id, item.topic);
     }
 
     // Messages: one text, one HTML, with a sender display name.
@@ -95,8 +114,13 @@ async fn main() -> Result<(), Error> {
     let message = thread.get_message(&text.id).await?;
     let content = message.content.as_ref().and_then(|c| c.message.as_deref());
     println!(
-        "got message {}: {:?} from {:?}",
-        message.id, content, message.sender_display_name
+        "got message {}: {} from {}",
+        message.id,
+        content.unwrap_or("(no text)"),
+        message
+            .sender_display_name
+            .as_deref()
+            .unwrap_or("(no name)")
     );
     let mut pages = thread.list_messages().max_page_size(2).pages().enumerate();
     while let Some((n, page)) = pages.next().await {
@@ -104,7 +128,12 @@ async fn main() -> Result<(), Error> {
         println!("  messages page {n} ({} items):", page.items.len());
         for m in &page.items {
             let content = m.content.as_ref().and_then(|c| c.message.as_deref());
-            println!("    {} {:?} {:?}", m.id, m.message_type, content);
+            println!(
+                "    {} {} {}",
+                m.id,
+                m.message_type,
+                content.unwrap_or("(no text)")
+            );
         }
     }
 
@@ -155,9 +184,9 @@ async fn main() -> Result<(), Error> {
     while let Some(participant) = participants.next().await {
         let participant = participant?;
         println!(
-            "  participant {} {:?}",
+            "  participant {} {}",
             participant.identifier.raw_id(),
-            participant.display_name
+            participant.display_name.as_deref().unwrap_or("(no name)")
         );
     }
     thread.remove_participant(carol.clone()).await?;

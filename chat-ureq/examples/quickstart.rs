@@ -4,7 +4,14 @@
 //! cargo run -p chat-ureq --example quickstart                  # against the in-process emulator
 //! ACS_CONNECTION_STRING="endpoint=https://...;accesskey=..." \
 //!     cargo run -p chat-ureq --example quickstart              # against a real resource
+//! ACS_CONNECTION_STRING="endpoint=http://127.0.0.1:PORT/;accesskey=..." \
+//!     cargo run -p chat-ureq --example quickstart              # against `acs-emulator`
 //! ```
+//!
+//! Plain `http://` is accepted for a loopback endpoint only (a local emulator); any other
+//! endpoint must be `https://`.
+
+use std::process::ExitCode;
 
 use chat_core::identifier::CommunicationIdentifier;
 use chat_core::identity::TokenScope;
@@ -13,16 +20,28 @@ use chat_core::participants::ChatParticipant;
 use chat_testkit::emulator::Emulator;
 use chat_ureq::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
 
-fn main() -> Result<(), Error> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quickstart failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Error> {
     // With no configuration, an emulator of the service runs in this process on 127.0.0.1.
-    let (_emulator, connection_string, options) = match std::env::var("ACS_CONNECTION_STRING") {
-        Ok(cs) => (None, cs, ClientOptions::default()),
+    // Plain HTTP is allowed to a loopback host only (an emulator on this machine): a real
+    // resource's `https://` endpoint is unaffected, and `http://` to any other host is refused.
+    let options = ClientOptions::default().allow_loopback_http(true);
+    let (_emulator, connection_string) = match std::env::var("ACS_CONNECTION_STRING") {
+        Ok(cs) => (None, cs),
         Err(_) => {
             let emulator = Emulator::start();
             let cs = emulator.connection_string();
             println!("using the in-process emulator at {}", emulator.endpoint());
-            let options = ClientOptions::default().allow_loopback_http(true);
-            (Some(emulator), cs, options)
+            (Some(emulator), cs)
         }
     };
 
@@ -65,12 +84,12 @@ fn main() -> Result<(), Error> {
     // Properties, and the user's threads.
     let properties = thread.get_properties().call()?;
     println!(
-        "thread topic: {:?}, created on {}",
+        "thread topic: {}, created on {}",
         properties.topic, properties.created_on
     );
     for item in chat.list_chat_threads().max_page_size(10) {
         let item = item?;
-        println!("  listed thread {} {:?}", item.id, item.topic);
+        println!("  listed thread {} {}", item.id, item.topic);
     }
 
     // Messages: one text, one HTML, with a sender display name.
@@ -89,15 +108,25 @@ fn main() -> Result<(), Error> {
     let message = thread.get_message(&text.id).call()?;
     let content = message.content.as_ref().and_then(|c| c.message.as_deref());
     println!(
-        "got message {}: {:?} from {:?}",
-        message.id, content, message.sender_display_name
+        "got message {}: {} from {}",
+        message.id,
+        content.unwrap_or("(no text)"),
+        message
+            .sender_display_name
+            .as_deref()
+            .unwrap_or("(no name)")
     );
     for (n, page) in thread.list_messages().max_page_size(2).pages().enumerate() {
         let page = page?;
         println!("  messages page {n} ({} items):", page.items.len());
         for m in &page.items {
             let content = m.content.as_ref().and_then(|c| c.message.as_deref());
-            println!("    {} {:?} {:?}", m.id, m.message_type, content);
+            println!(
+                "    {} {} {}",
+                m.id,
+                m.message_type,
+                content.unwrap_or("(no text)")
+            );
         }
     }
 
@@ -146,9 +175,9 @@ fn main() -> Result<(), Error> {
     for participant in thread.list_participants() {
         let participant = participant?;
         println!(
-            "  participant {} {:?}",
+            "  participant {} {}",
             participant.identifier.raw_id(),
-            participant.display_name
+            participant.display_name.as_deref().unwrap_or("(no name)")
         );
     }
     thread.remove_participant(carol.clone()).call()?;
