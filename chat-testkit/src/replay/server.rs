@@ -6,6 +6,12 @@
 //! its own thread with its own single-threaded tokio runtime, and stops when dropped. Requests
 //! are answered as [`ReplayQueue::answer`] says; the mismatches are kept for the test to assert.
 //! Absolute `nextLink`s in responses point at the server ([`ReplayQueue::rebase_links`]).
+//!
+//! The server's clients read a real clock, so a token stand-in of the recording that has expired
+//! by now is answered renewed ([`crate::recording::fake_token::renew_expired`]).
+//! [`ReplayServer::for_clients`] also sanitizes what clients generate
+//! ([`crate::recording::client_values`]) in the recording before answering from it: that is
+//! what playback for any client (`chat-replay serve`, `TestSession`) uses.
 
 use std::convert::Infallible;
 use std::io;
@@ -23,7 +29,8 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
 use super::queue::{Mismatch, ReplayQueue};
-use crate::recording::{Matcher, Recording};
+use crate::recording::fake_token::{renew_expired, STAND_IN_SIGNATURE};
+use crate::recording::{sanitize_client_values, Matcher, Recording};
 
 /// A replay server on 127.0.0.1. Dropping it stops it.
 #[derive(Debug)]
@@ -37,7 +44,24 @@ pub struct ReplayServer {
 impl ReplayServer {
     /// Binds 127.0.0.1 on a free port and starts answering from `recording`.
     pub fn start(recording: &Recording, matcher: Matcher) -> io::Result<Self> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        Self::start_on(0, recording, matcher)
+    }
+
+    /// Playback for any client, on `port` of 127.0.0.1 (0: a free one): answers from
+    /// `recording` with the client-generated values of its requests sanitized, with the
+    /// default [`Matcher`].
+    pub fn for_clients(port: u16, recording: &Recording) -> io::Result<Self> {
+        let mut recording = recording.clone();
+        recording
+            .entries
+            .iter_mut()
+            .for_each(sanitize_client_values);
+        Self::start_on(port, &recording, Matcher::new())
+    }
+
+    /// Binds `port` of 127.0.0.1 (0: a free one) and starts answering from `recording`.
+    pub fn start_on(port: u16, recording: &Recording, matcher: Matcher) -> io::Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let mut replay = ReplayQueue::new(recording, matcher);
@@ -147,5 +171,22 @@ async fn answer(
         .unwrap_or_else(PoisonError::into_inner)
         .answer(request);
     let (parts, body) = response.into_parts();
+    let body = renew_stand_ins(body);
     Ok(Response::from_parts(parts, Full::new(Bytes::from(body))))
+}
+
+/// The body with its expired token stand-ins renewed (see the module doc).
+fn renew_stand_ins(body: Vec<u8>) -> Vec<u8> {
+    let signature = STAND_IN_SIGNATURE.as_bytes();
+    if !body.windows(signature.len()).any(|w| w == signature) {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    if renew_expired(&mut value, std::time::SystemTime::now()) {
+        serde_json::to_vec(&value).unwrap_or(body)
+    } else {
+        body
+    }
 }
