@@ -8,12 +8,18 @@ mod flows;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use chat_core::identity::TokenScope;
 use chat_core::Error;
 use chat_testkit::emulator::Emulator;
+use chat_testkit::recording::{fake_token, Recording};
+use chat_testkit::replay::ReplayServer;
 use chat_testkit::session::PLAYBACK_ACCESS_KEY;
 use chat_testkit::{SessionError, TestMode, TestSession};
-use chat_ureq::{ChatClient, CommunicationTokenCredential, IdentityClient};
+use chat_ureq::{ChatClient, ClientOptions, CommunicationTokenCredential, IdentityClient};
 use cli_support::{chat_replay, TempDir};
 
 /// Variables the session asked for, in order.
@@ -129,10 +135,7 @@ fn record_writes_a_recording_that_chat_replay_check_passes() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    let entries = chat_testkit::recording::Recording::load(&path)
-        .unwrap()
-        .entries
-        .len();
+    let entries = Recording::load(&path).unwrap().entries.len();
     assert!(entries > 20, "{entries}");
     assert_eq!(stdout.trim_end(), format!("{entries} passed, 0 failed"));
 }
@@ -244,7 +247,7 @@ fn a_request_off_the_recording_fails_with_what_differs() {
     let Error::Service(e) = &err else {
         panic!("{err:?}")
     };
-    let recording = chat_testkit::recording::Recording::load(session.recording_path()).unwrap();
+    let recording = Recording::load(session.recording_path()).unwrap();
     let path = format!(
         "/chat/threads/{}/messages?api-version=2025-03-15",
         thread_id.replace(':', "%3A").replace('@', "%40")
@@ -288,4 +291,56 @@ fn greet(session: &TestSession, greeting: &str) -> Result<String, Error> {
         .send_message(greeting)
         .call()?;
     Ok(thread_id)
+}
+
+#[test]
+fn a_recording_whose_token_has_expired_still_plays_back() {
+    let dir = TempDir::new("expired");
+    let emulator = Emulator::start();
+    let cs = emulator.connection_string();
+    let (session, _) = start_session(
+        "greeting",
+        &dir,
+        &[("ACS_TEST_MODE", "record"), ("ACS_CONNECTION_STRING", &cs)],
+    );
+    let session = session.unwrap();
+    greet(&session, "Hello").unwrap();
+    let path = session.recording_path().to_owned();
+    session.finish().unwrap();
+    drop(emulator);
+
+    // Years later: the recorded token expired on 2023-11-14T22:13:20Z.
+    let mut recording = Recording::load(&path).unwrap();
+    let expired = format!(
+        "eyJhbGciOiJub25lIn0.{}.c2ln",
+        URL_SAFE_NO_PAD.encode(r#"{"exp":1700000000}"#)
+    );
+    let access_token = &mut recording.entries[0].response_body["accessToken"];
+    access_token["token"] = fake_token::stand_in(&expired).into();
+    access_token["expiresOn"] = "2023-11-14T22:13:20.0000000+00:00".into();
+    recording.save(&path).unwrap();
+
+    // A client that refuses expired tokens still runs the session: the replay server renews
+    // the stand-in, and the expiry beside it.
+    let (session, _) = start_session("greeting", &dir, &[]);
+    let session = session.unwrap();
+    greet(&session, "Hello").unwrap();
+    session.finish().unwrap();
+
+    // What the client was given: the renewed expiry.
+    let server = ReplayServer::for_clients(0, &recording).unwrap();
+    let identity = IdentityClient::from_connection_string_with_options(
+        &format!(
+            "endpoint={}/;accesskey={PLAYBACK_ACCESS_KEY}",
+            server.endpoint()
+        ),
+        ClientOptions::default().allow_loopback_http(true),
+    )
+    .unwrap();
+    let created = identity
+        .create_user_and_token([TokenScope::Chat])
+        .call()
+        .unwrap();
+    let renewed = UNIX_EPOCH + Duration::from_secs(fake_token::RENEWED_EXPIRY);
+    assert_eq!(created.access_token.unwrap().expires_on(), renewed);
 }
