@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod emulator;
+mod loopback;
 pub mod proxy;
 pub mod recording;
 pub mod replay;

@@ -36,21 +36,16 @@
 pub mod exchange;
 mod upstream;
 
-use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 
 use chat_core::http::{Request, Response};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::sync::oneshot;
 
 pub use upstream::{Upstream, CONNECT_TIMEOUT};
 
+use crate::loopback::LoopbackServer;
 use crate::recording::{sanitize_client_values, Entry, Recorder, RecordingError};
 use upstream::UpstreamClient;
 
@@ -123,9 +118,7 @@ impl RecordingProxyBuilder {
                 })
             })?;
         }
-        let listener =
-            std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(start_error)?;
-        listener.set_nonblocking(true).map_err(start_error)?;
+        let listener = LoopbackServer::bind(self.port).map_err(start_error)?;
         let addr = listener.local_addr().map_err(start_error)?;
         let shared = Arc::new(Shared {
             client: upstream::client(&self.roots)?,
@@ -137,22 +130,13 @@ impl RecordingProxyBuilder {
             observer: self.observer,
         });
         shared.save().map_err(ProxyError::Recording)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(start_error)?;
-        let (tx, rx) = oneshot::channel();
         let serving = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("chat-recording-proxy".into())
-            .spawn(move || runtime.block_on(serve(listener, serving, rx)))
-            .map_err(start_error)?;
-        Ok(RecordingProxy {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+        let server = LoopbackServer::start(listener, "chat-recording-proxy", move |request| {
+            let shared = Arc::clone(&serving);
+            async move { exchange::forward(&shared, request).await }
         })
+        .map_err(start_error)?;
+        Ok(RecordingProxy { server, shared })
     }
 }
 
@@ -181,10 +165,8 @@ pub struct ProxyReport {
 /// A running recording proxy on 127.0.0.1 (see the module doc). Dropping it stops it and writes
 /// the recording; [`RecordingProxy::stop`] does the same and says how it went.
 pub struct RecordingProxy {
-    addr: SocketAddr,
+    server: LoopbackServer,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl RecordingProxy {
@@ -206,7 +188,7 @@ impl RecordingProxy {
 
     /// The socket address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The recording file.
@@ -221,23 +203,13 @@ impl RecordingProxy {
 
     /// Stops forwarding, writes the recording a last time and reports.
     pub fn stop(mut self) -> Result<ProxyReport, ProxyError> {
-        self.halt();
+        self.server.stop();
         self.shared.save().map_err(ProxyError::Recording)?;
         Ok(ProxyReport {
             path: self.shared.out.clone(),
             exchanges: self.shared.recorder.len(),
             failures: self.shared.lock().failures.clone(),
         })
-    }
-
-    fn halt(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            // The server may already be gone; then there is nothing to stop.
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -253,9 +225,9 @@ impl fmt::Debug for RecordingProxy {
 
 impl Drop for RecordingProxy {
     fn drop(&mut self) {
-        if self.thread.is_some() {
-            self.halt();
-            // Every exchange was written when it happened; this write only adds nothing.
+        if self.server.is_running() {
+            self.server.stop();
+            // Every exchange was written when it happened; this only makes sure of it.
             let _ = self.shared.save();
         }
     }
@@ -319,34 +291,5 @@ impl Shared {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let shared = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| {
-                        let shared = Arc::clone(&shared);
-                        async move { Ok::<_, Infallible>(exchange::forward(&shared, request).await) }
-                    });
-                    // A client that goes away mid-exchange is not the proxy's problem.
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        }
     }
 }

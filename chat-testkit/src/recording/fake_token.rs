@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use chat_core::AccessToken;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -53,26 +54,14 @@ pub fn is_stand_in(token: &str) -> bool {
     )
 }
 
-/// The `exp` claim of a JWT, in whole seconds since the Unix epoch.
+/// The `exp` claim of a JWT, in whole seconds since the Unix epoch (read as our clients read
+/// it, [`AccessToken::from_jwt`]).
 pub fn expiry(token: &str) -> Option<u64> {
-    let payload = token.split('.').nth(1)?;
-    let normalized: String = payload
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect();
-    let bytes = URL_SAFE_NO_PAD.decode(normalized).ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?;
-    exp.as_u64().or_else(|| {
-        exp.as_f64()
-            .filter(|e| e.is_finite() && *e >= 0.0)
-            .map(|e| e as u64)
-    })
+    let expires_on = AccessToken::from_jwt(token).ok()?.expires_on();
+    expires_on
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
 }
 
 /// Renews, in a JSON body, every stand-in that expires before `now` + [`RENEW_MARGIN`]: its
