@@ -267,13 +267,7 @@ fn every_exchange_is_on_disk_before_the_proxy_stops_even_if_it_is_killed() {
     let emulator = Emulator::start();
     let dir = TempDir::new("killed");
     let file = dir.join("killed.json");
-    let proxy = Cli::start(&[
-        "record",
-        "--upstream",
-        &emulator.connection_string(),
-        "--out",
-        &file,
-    ]);
+    let proxy = Cli::record(&emulator.connection_string(), &file);
     let identity = IdentityClient::from_connection_string_with_options(
         &connection_string(&proxy.endpoint),
         options(),
@@ -292,13 +286,7 @@ fn playback_names_what_differs_and_the_closest_recorded_request() {
     let emulator = Emulator::start();
     let dir = TempDir::new("differs");
     let file = dir.join("differs.json");
-    let proxy = Cli::start(&[
-        "record",
-        "--upstream",
-        &emulator.connection_string(),
-        "--out",
-        &file,
-    ]);
+    let proxy = Cli::record(&emulator.connection_string(), &file);
     let thread_id = send_in_new_thread(&connection_string(&proxy.endpoint), &["Hello"]).unwrap();
     assert!(proxy.stop().status.success());
     drop(emulator);

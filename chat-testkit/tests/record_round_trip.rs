@@ -21,15 +21,7 @@ fn round_trip(
     let file = dir.join(&format!("{name}.json"));
 
     let emulator = Emulator::start();
-    let proxy = Cli::start(&[
-        "record",
-        "--upstream",
-        &emulator.connection_string(),
-        "--out",
-        &file,
-        "--port",
-        "0",
-    ]);
+    let proxy = Cli::record(&emulator.connection_string(), &file);
     // The client's key is not the emulator's: identity calls pass because the proxy signs them
     // again with the key of the connection string it was given.
     let recorded = flow(&connection_string(&proxy.endpoint)).expect("the recorded run");

@@ -47,15 +47,24 @@ fn start_session(
     (session, asked)
 }
 
-/// Records `name` against a fresh emulator with the blocking flow; returns its lines.
-fn record(name: &str, dir: &TempDir) -> Vec<String> {
-    let emulator = Emulator::start();
+/// A record-mode session of `name` in `dir`, to `emulator`.
+fn recording_session(
+    name: &str,
+    dir: &TempDir,
+    emulator: &Emulator,
+) -> (Result<TestSession, SessionError>, Asked) {
     let cs = emulator.connection_string();
-    let (session, _) = start_session(
+    start_session(
         name,
         dir,
         &[("ACS_TEST_MODE", "record"), ("ACS_CONNECTION_STRING", &cs)],
-    );
+    )
+}
+
+/// Records `name` against a fresh emulator with the blocking flow; returns its lines.
+fn record(name: &str, dir: &TempDir) -> Vec<String> {
+    let emulator = Emulator::start();
+    let (session, _) = recording_session(name, dir, &emulator);
     let session = session.unwrap();
     assert_eq!(session.mode(), TestMode::Record);
     let lines = flows::blocking(&session.connection_string()).unwrap();
@@ -102,26 +111,18 @@ fn playback_needs_no_network_and_reads_no_credentials() {
     assert_eq!(*asked.borrow(), ["ACS_TEST_MODE"]);
 }
 
-#[test]
-fn record_writes_a_recording_that_chat_replay_check_passes() {
+/// An async test, as a chat-hyper user writes it: the session runs beside its runtime.
+#[tokio::test]
+async fn record_writes_a_recording_that_chat_replay_check_passes() {
     let dir = TempDir::new("record");
     let emulator = Emulator::start();
-    let cs = emulator.connection_string();
-    let (session, asked) = start_session(
-        "async_quickstart",
-        &dir,
-        &[("ACS_TEST_MODE", "record"), ("ACS_CONNECTION_STRING", &cs)],
-    );
+    let (session, asked) = recording_session("async_quickstart", &dir, &emulator);
     let session = session.unwrap();
     assert_eq!(*asked.borrow(), ["ACS_TEST_MODE", "ACS_CONNECTION_STRING"]);
     assert!(session.endpoint().starts_with("http://127.0.0.1:"));
     assert_ne!(session.endpoint(), emulator.endpoint());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(flows::non_blocking(&session.connection_string()))
+    flows::non_blocking(&session.connection_string())
+        .await
         .unwrap();
     let path = session.recording_path().to_owned();
     assert_eq!(path, dir.path().join("async_quickstart.json"));
@@ -229,12 +230,7 @@ fn record_and_live_need_a_connection_string_and_names_must_be_file_names() {
 fn a_request_off_the_recording_fails_with_what_differs() {
     let dir = TempDir::new("off");
     let emulator = Emulator::start();
-    let cs = emulator.connection_string();
-    let (session, _) = start_session(
-        "greeting",
-        &dir,
-        &[("ACS_TEST_MODE", "record"), ("ACS_CONNECTION_STRING", &cs)],
-    );
+    let (session, _) = recording_session("greeting", &dir, &emulator);
     let session = session.unwrap();
     let thread_id = greet(&session, "Hello").unwrap();
     session.finish().unwrap();
@@ -297,12 +293,7 @@ fn greet(session: &TestSession, greeting: &str) -> Result<String, Error> {
 fn a_recording_whose_token_has_expired_still_plays_back() {
     let dir = TempDir::new("expired");
     let emulator = Emulator::start();
-    let cs = emulator.connection_string();
-    let (session, _) = start_session(
-        "greeting",
-        &dir,
-        &[("ACS_TEST_MODE", "record"), ("ACS_CONNECTION_STRING", &cs)],
-    );
+    let (session, _) = recording_session("greeting", &dir, &emulator);
     let session = session.unwrap();
     greet(&session, "Hello").unwrap();
     let path = session.recording_path().to_owned();

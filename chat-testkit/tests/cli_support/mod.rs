@@ -79,6 +79,19 @@ impl Cli {
         }
     }
 
+    /// `chat-replay record --upstream <upstream> --out <file> --port 0`.
+    pub fn record(upstream: &str, file: &str) -> Self {
+        Self::start(&[
+            "record",
+            "--upstream",
+            upstream,
+            "--out",
+            file,
+            "--port",
+            "0",
+        ])
+    }
+
     /// Closes standard input (end of input: the child stops) and waits for it to exit.
     pub fn stop(mut self) -> Stopped {
         drop(self.stdin.take());

@@ -10,8 +10,10 @@ use std::time::{Duration, SystemTime};
 use chat_core::identifier::CommunicationIdentifier;
 use chat_core::identity::TokenScope;
 use chat_core::messages::{ChatMessage, ChatMessageType};
-use chat_core::participants::ChatParticipant;
-use chat_core::{Error, Timestamp};
+use chat_core::participants::{ChatParticipant, FailedParticipant};
+use chat_core::read_receipts::ChatMessageReadReceipt;
+use chat_core::threads::ChatThreadProperties;
+use chat_core::{AccessToken, Error, Timestamp};
 
 fn now() -> Timestamp {
     Timestamp::from(SystemTime::now())
@@ -19,6 +21,73 @@ fn now() -> Timestamp {
 
 fn yesterday() -> Timestamp {
     Timestamp::from(SystemTime::now() - Duration::from_secs(24 * 3600))
+}
+
+/// Me, and Bob, who sees the history from now on (a time the client reads from its clock).
+fn first_participants(
+    me: &CommunicationIdentifier,
+    bob: &CommunicationIdentifier,
+) -> Vec<ChatParticipant> {
+    vec![
+        ChatParticipant::new(me.clone()).display_name("Me"),
+        ChatParticipant::new(bob.clone())
+            .display_name("Bob")
+            .share_history_time(now()),
+    ]
+}
+
+/// Carol, and a phone number the service refuses.
+fn added_participants(carol: &CommunicationIdentifier) -> Vec<ChatParticipant> {
+    vec![
+        ChatParticipant::new(carol.clone()).display_name("Carol"),
+        ChatParticipant::new(CommunicationIdentifier::phone_number("+14255550123")),
+    ]
+}
+
+fn users_line(users: &[&CommunicationIdentifier], token: &AccessToken) -> String {
+    let ids: Vec<&str> = users.iter().map(|u| u.raw_id()).collect();
+    format!(
+        "users {}, token expires {}",
+        ids.join(" "),
+        Timestamp::from(token.expires_on())
+    )
+}
+
+fn thread_line(p: &ChatThreadProperties) -> String {
+    format!(
+        "thread {} {:?} created on {} by {}",
+        p.id,
+        p.topic,
+        p.created_on,
+        p.created_by_communication_identifier.raw_id()
+    )
+}
+
+fn receipt_line(r: &ChatMessageReadReceipt) -> String {
+    format!(
+        "  {} read {} on {}",
+        r.sender.raw_id(),
+        r.chat_message_id,
+        r.read_on
+    )
+}
+
+fn failed_line(f: &FailedParticipant) -> String {
+    format!(
+        "could not add {}: {} {}",
+        f.participant.identifier.raw_id(),
+        f.error.code,
+        f.error.message
+    )
+}
+
+fn participant_line(page: usize, p: &ChatParticipant) -> String {
+    format!(
+        "  participants page {page}: {} {:?} since {:?}",
+        p.identifier.raw_id(),
+        p.display_name,
+        p.share_history_time.map(|t| t.to_string())
+    )
 }
 
 fn message_line(m: &ChatMessage) -> String {
@@ -44,35 +113,18 @@ pub fn blocking(connection_string: &str) -> Result<Vec<String>, Error> {
     let me = CommunicationIdentifier::from(created.user);
     let bob = CommunicationIdentifier::from(identity.create_user().call()?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().call()?.user);
-    out.push(format!(
-        "users {} {} {}, token expires {}",
-        me.raw_id(),
-        bob.raw_id(),
-        carol.raw_id(),
-        Timestamp::from(token.expires_on())
-    ));
+    out.push(users_line(&[&me, &bob, &carol], &token));
 
     let endpoint = identity.endpoint().as_str().to_owned();
     let chat =
         ChatClient::with_options(&endpoint, CommunicationTokenCredential::new(token), options)?;
     let created = chat
         .create_chat_thread("Round trip")
-        .participants(vec![
-            ChatParticipant::new(me.clone()).display_name("Me"),
-            ChatParticipant::new(bob.clone())
-                .display_name("Bob")
-                .share_history_time(now()),
-        ])
+        .participants(first_participants(&me, &bob))
         .call()?;
     let thread = chat.chat_thread_client(&created.thread.id);
     let properties = thread.get_properties().call()?;
-    out.push(format!(
-        "thread {} {:?} created on {} by {}",
-        properties.id,
-        properties.topic,
-        properties.created_on,
-        properties.created_by_communication_identifier.raw_id()
-    ));
+    out.push(thread_line(&properties));
     for item in chat.list_chat_threads().start_time(yesterday()) {
         let item = item?;
         out.push(format!("  listed thread {} {:?}", item.id, item.topic));
@@ -103,32 +155,15 @@ pub fn blocking(connection_string: &str) -> Result<Vec<String>, Error> {
     thread.send_read_receipt(&html.id).call()?;
     for receipt in thread.list_read_receipts() {
         let receipt = receipt?;
-        out.push(format!(
-            "  {} read {} on {}",
-            receipt.sender.raw_id(),
-            receipt.chat_message_id,
-            receipt.read_on
-        ));
+        out.push(receipt_line(&receipt));
     }
     thread
         .send_typing_notification()
         .sender_display_name("Me")
         .call()?;
 
-    let added = thread
-        .add_participants(vec![
-            ChatParticipant::new(carol.clone()).display_name("Carol"),
-            ChatParticipant::new(CommunicationIdentifier::phone_number("+14255550123")),
-        ])
-        .call()?;
-    for failed in &added.failed_participants {
-        out.push(format!(
-            "could not add {}: {} {}",
-            failed.participant.identifier.raw_id(),
-            failed.error.code,
-            failed.error.message
-        ));
-    }
+    let added = thread.add_participants(added_participants(&carol)).call()?;
+    out.extend(added.failed_participants.iter().map(failed_line));
     for (n, page) in thread
         .list_participants()
         .max_page_size(1)
@@ -136,12 +171,7 @@ pub fn blocking(connection_string: &str) -> Result<Vec<String>, Error> {
         .enumerate()
     {
         for p in page?.items {
-            out.push(format!(
-                "  participants page {n}: {} {:?} since {:?}",
-                p.identifier.raw_id(),
-                p.display_name,
-                p.share_history_time.map(|t| t.to_string())
-            ));
+            out.push(participant_line(n, &p));
         }
     }
     thread.remove_participant(carol).call()?;
@@ -168,35 +198,18 @@ pub async fn non_blocking(connection_string: &str) -> Result<Vec<String>, Error>
     let me = CommunicationIdentifier::from(created.user);
     let bob = CommunicationIdentifier::from(identity.create_user().await?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().await?.user);
-    out.push(format!(
-        "users {} {} {}, token expires {}",
-        me.raw_id(),
-        bob.raw_id(),
-        carol.raw_id(),
-        Timestamp::from(token.expires_on())
-    ));
+    out.push(users_line(&[&me, &bob, &carol], &token));
 
     let endpoint = identity.endpoint().as_str().to_owned();
     let chat =
         ChatClient::with_options(&endpoint, CommunicationTokenCredential::new(token), options)?;
     let created = chat
         .create_chat_thread("Round trip")
-        .participants(vec![
-            ChatParticipant::new(me.clone()).display_name("Me"),
-            ChatParticipant::new(bob.clone())
-                .display_name("Bob")
-                .share_history_time(now()),
-        ])
+        .participants(first_participants(&me, &bob))
         .await?;
     let thread = chat.chat_thread_client(&created.thread.id);
     let properties = thread.get_properties().await?;
-    out.push(format!(
-        "thread {} {:?} created on {} by {}",
-        properties.id,
-        properties.topic,
-        properties.created_on,
-        properties.created_by_communication_identifier.raw_id()
-    ));
+    out.push(thread_line(&properties));
     let mut threads = chat.list_chat_threads().start_time(yesterday()).items();
     while let Some(item) = threads.next().await {
         let item = item?;
@@ -232,42 +245,20 @@ pub async fn non_blocking(connection_string: &str) -> Result<Vec<String>, Error>
     let mut receipts = thread.list_read_receipts().items();
     while let Some(receipt) = receipts.next().await {
         let receipt = receipt?;
-        out.push(format!(
-            "  {} read {} on {}",
-            receipt.sender.raw_id(),
-            receipt.chat_message_id,
-            receipt.read_on
-        ));
+        out.push(receipt_line(&receipt));
     }
     thread
         .send_typing_notification()
         .sender_display_name("Me")
         .await?;
 
-    let added = thread
-        .add_participants(vec![
-            ChatParticipant::new(carol.clone()).display_name("Carol"),
-            ChatParticipant::new(CommunicationIdentifier::phone_number("+14255550123")),
-        ])
-        .await?;
-    for failed in &added.failed_participants {
-        out.push(format!(
-            "could not add {}: {} {}",
-            failed.participant.identifier.raw_id(),
-            failed.error.code,
-            failed.error.message
-        ));
-    }
+    let added = thread.add_participants(added_participants(&carol)).await?;
+    out.extend(added.failed_participants.iter().map(failed_line));
     let mut pages = thread.list_participants().max_page_size(1).pages();
     let mut n = 0;
     while let Some(page) = pages.next().await {
         for p in page?.items {
-            out.push(format!(
-                "  participants page {n}: {} {:?} since {:?}",
-                p.identifier.raw_id(),
-                p.display_name,
-                p.share_history_time.map(|t| t.to_string())
-            ));
+            out.push(participant_line(n, &p));
         }
         n += 1;
     }
