@@ -11,7 +11,9 @@
 //! failure, and ends with `N passed, M failed`. The exit code is 1 when anything failed.
 //!
 //! `record` and `serve` print `listening on http://127.0.0.1:PORT` and run until Ctrl-C,
-//! SIGTERM or the end of their standard input. `record` forwards every request to the upstream
+//! SIGTERM or the end of their standard input (so a script that starts one in the background
+//! gives it an input that stays open, such as a fifo, as `conformance/run.sh` does: a background
+//! job reading `/dev/null` stops at once). `record` forwards every request to the upstream
 //! (a resource's `https://` endpoint, or an `http://` loopback emulator; a connection string
 //! also lets it re-sign identity requests) and writes FILE after every exchange, secrets
 //! scrubbed; `--ca-file` trusts the PEM bundle's roots for the upstream instead of the webpki

@@ -19,21 +19,32 @@
 //! runs tests in the crate's folder; [`TestSessionBuilder::recordings_dir`] picks another
 //! folder). In playback and record modes the identity client gets a stand-in access key: the
 //! replay server does not check signatures, and the recording proxy signs identity requests
-//! again with the real key, which so never reaches the test.
+//! again with the real key, so the real key never reaches the test.
 //!
 //! Call [`TestSession::finish`] at the end of the test: in playback it fails when a request
 //! matched nothing in the recording or a recorded request was never made, in record mode when
 //! the resource did not answer a request.
 //!
 //! ```no_run
+//! use chat_core::identity::TokenScope;
 //! use chat_testkit::TestSession;
+//! use chat_ureq::{ChatClient, CommunicationTokenCredential, IdentityClient};
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Playback unless ACS_TEST_MODE says otherwise: answers from recordings/creates_a_thread.json.
 //! let session = TestSession::start("creates_a_thread")?;
-//! println!("{} against {}", session.mode(), session.endpoint());
-//! // IdentityClient::from_connection_string_with_options(session.connection_string(), session.client_options())
-//! // ChatClient::with_options(session.endpoint(), credential, session.client_options())
+//! let identity = IdentityClient::from_connection_string_with_options(
+//!     &session.connection_string(),
+//!     session.client_options(),
+//! )?;
+//! let user = identity.create_user_and_token([TokenScope::Chat]).call()?;
+//! let token = user.access_token.ok_or("the service sent no token")?;
+//! let credential = CommunicationTokenCredential::new(token);
+//! let chat = ChatClient::with_options(session.endpoint(), credential, session.client_options())?;
+//! let created = chat.create_chat_thread("Lunch").call()?;
+//! assert_eq!(created.thread.topic, "Lunch");
 //! session.finish()?;
-//! # Ok::<(), chat_testkit::SessionError>(())
+//! # Ok(()) }
 //! ```
 
 mod mode;
