@@ -37,7 +37,7 @@ bin="$target_dir/debug"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
-    exec 3>&- 4>&- 2>/dev/null || true
+    if [ -n "${cli_input:-}" ]; then exec {cli_input}>&-; fi
     for pid in "${pids[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -INT "$pid" 2>/dev/null || true
@@ -86,6 +86,30 @@ stop() {
     wait "$1" 2>/dev/null || true
 }
 
+# Starts `chat-replay <args...>` (output in $work/<name>.out and .err) with its input on a fifo
+# that this shell holds open; sets cli_pid, cli_input (the fd) and cli_endpoint.
+start_cli() {
+    local name=$1
+    shift
+    mkfifo "$work/$name.in"
+    "$bin/chat-replay" "$@" <"$work/$name.in" >"$work/$name.out" 2>"$work/$name.err" &
+    cli_pid=$!
+    pids+=("$cli_pid")
+    exec {cli_input}>"$work/$name.in"
+    cli_endpoint="$(listening "$cli_pid" "$work/$name.out")"
+}
+
+# Closes the input of the last chat-replay started (the end of input stops it), waits for it and
+# prints its report; sets cli_status.
+stop_cli() {
+    local name=$1
+    exec {cli_input}>&-
+    unset cli_input
+    cli_status=0
+    wait "$cli_pid" || cli_status=$?
+    tail -n +2 "$work/$name.out"
+}
+
 quickstart() {
     "$venv/bin/python" "$here/python/quickstart.py" "$@"
 }
@@ -99,18 +123,13 @@ stop "$emulator_pid"
 echo "== recorded through chat-replay record, the emulator upstream"
 start_emulator upstream
 recording="$work/python-quickstart.json"
-mkfifo "$work/record.in"
-"$bin/chat-replay" record --upstream "$emulator_cs" --out "$recording" --port 0 \
-    <"$work/record.in" >"$work/record.out" 2>"$work/record.err" &
-record_pid=$!
-pids+=("$record_pid")
-exec 3>"$work/record.in"
-proxy="$(listening "$record_pid" "$work/record.out")"
-echo "recording proxy at $proxy"
-quickstart "$proxy" "$emulator_key" | tee "$work/recorded.txt"
-exec 3>&-   # end of input: the proxy writes the recording and stops
-wait "$record_pid"
-tail -n +2 "$work/record.out"
+start_cli record record --upstream "$emulator_cs" --out "$recording" --port 0
+echo "recording proxy at $cli_endpoint"
+quickstart "$cli_endpoint" "$emulator_key" | tee "$work/recorded.txt"
+stop_cli record
+if [ "$cli_status" -ne 0 ]; then
+    echo "the recording proxy failed:" >&2; cat "$work/record.err" >&2; exit 1
+fi
 stop "$emulator_pid"
 if kill -0 "$emulator_pid" 2>/dev/null; then
     echo "the emulator is still running" >&2; exit 1
@@ -123,20 +142,11 @@ for secret in "$emulator_key" "HMAC-SHA256" "Bearer "; do
 done
 
 echo "== played back through chat-replay serve, no emulator running"
-mkfifo "$work/serve.in"
-"$bin/chat-replay" serve "$recording" --port 0 \
-    <"$work/serve.in" >"$work/serve.out" 2>"$work/serve.err" &
-serve_pid=$!
-pids+=("$serve_pid")
-exec 4>"$work/serve.in"
-server="$(listening "$serve_pid" "$work/serve.out")"
-echo "playback server at $server"
-quickstart "$server" "cGxheWJhY2stYWNjZXNzLWtleQ==" | tee "$work/played.txt"
-exec 4>&-
-serve_status=0
-wait "$serve_pid" || serve_status=$?
-tail -n +2 "$work/serve.out"
-if [ "$serve_status" -ne 0 ]; then
+start_cli serve serve "$recording" --port 0
+echo "playback server at $cli_endpoint"
+quickstart "$cli_endpoint" "cGxheWJhY2stYWNjZXNzLWtleQ==" | tee "$work/played.txt"
+stop_cli serve
+if [ "$cli_status" -ne 0 ]; then
     echo "playback did not follow the recording:" >&2; cat "$work/serve.err" >&2; exit 1
 fi
 if ! diff -u "$work/recorded.txt" "$work/played.txt"; then
