@@ -69,7 +69,12 @@ fn no_planted_secret_reaches_the_recording() {
         server.http_url()
     ))
     .unwrap();
-    let proxy = RecordingProxy::builder(upstream, &file).start().unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&events);
+    let proxy = RecordingProxy::builder(upstream, &file)
+        .on_event(move |line| heard.lock().unwrap().push(line.to_owned()))
+        .start()
+        .unwrap();
 
     // An identity call, HMAC-signed by the client and again by the proxy; the client gets the
     // real token back.
@@ -129,6 +134,10 @@ fn no_planted_secret_reaches_the_recording() {
     for secret in &secrets {
         assert!(!text.contains(secret.as_str()), "{secret} is in:\n{text}");
     }
+    // Nor what the proxy says as it goes.
+    let events = events.lock().unwrap().join("\n");
+    assert!(events.contains("sig=sanitized&token=sanitized"), "{events}");
+    assert!(!events.to_ascii_lowercase().contains("planted"), "{events}");
 
     // The token kept its shape and expiry.
     let recording = Recording::load(&file).unwrap();

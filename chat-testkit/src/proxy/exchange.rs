@@ -14,6 +14,7 @@ use hyper::body::Incoming;
 use serde_json::{json, Value};
 
 use super::Shared;
+use crate::recording::scrub::scrub_uri;
 
 /// How long the upstream may take to answer one request, body included.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(120);
@@ -55,7 +56,8 @@ pub(crate) async fn forward(shared: &Shared, request: Request<Incoming>) -> Resp
         Ok(request) => request,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let line = format!("{} {target}", outgoing.method());
+    // What is printed and reported says which request, never its secrets.
+    let line = format!("{} {}", outgoing.method(), scrub_uri(&target));
     let response = match send(shared, outgoing.clone()).await {
         Ok(response) => response,
         Err(message) => {
