@@ -34,6 +34,12 @@ def step(name):
     print(f"[{STEP[0]:02d}] {name}", flush=True)
 
 
+def show(label, value):
+    """Prints a value the service generated (ids, times): a recorded run and its playback
+    print the same."""
+    print(f"     {label}: {value}", flush=True)
+
+
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
@@ -71,6 +77,9 @@ def main(endpoint, access_key):
     carol = identity.create_user()
     ghost = identity.create_user()
     identity.delete_user(ghost)
+    for name, user in [("alice", alice), ("bob", bob), ("carol", carol), ("ghost", ghost)]:
+        show(name, user.properties["id"])
+    show("alice's token expires", expiry(alice_token.expires_on).isoformat())
 
     step("chat: create a thread with a participant and a repeatability id")
     chat = ChatClient(endpoint, CommunicationTokenCredential(alice_token.token), **policies)
@@ -86,6 +95,7 @@ def main(endpoint, access_key):
     check(thread.id.startswith("19:") and thread.id.endswith("@thread.v2"), f"thread id {thread.id}")
     check(thread.topic == "quickstart topic", "topic")
     check(thread.created_by.properties["id"] == alice.properties["id"], "creator")
+    show("thread", f"{thread.id} created on {thread.created_on.isoformat()}")
 
     step("chat: the same repeatability id returns the same thread")
     again = chat.create_chat_thread("quickstart topic", idempotency_token=request_id)
@@ -106,6 +116,7 @@ def main(endpoint, access_key):
     html = thread_client.send_message("<b>hello</b>", chat_message_type=ChatMessageType.HTML,
                                       sender_display_name="Alice")
     check(text.id.isdigit() and html.id.isdigit() and int(html.id) > int(text.id), "epoch-ms ids")
+    show("messages", f"{text.id} {html.id}")
 
     step("chat: get a message")
     message = thread_client.get_message(text.id)
@@ -126,6 +137,7 @@ def main(endpoint, access_key):
     check(types == [ChatMessageType.HTML, ChatMessageType.TEXT, ChatMessageType.TOPIC_UPDATED,
                     ChatMessageType.PARTICIPANT_ADDED], f"message types: {types}")
     check([int(m.sequence_id) for m in listed] == [4, 3, 2, 1], "sequence ids")
+    show("pages", [[m.id for m in p] for p in pages])
 
     step("chat: update the topic")
     thread_client.update_topic("new topic")
@@ -136,12 +148,14 @@ def main(endpoint, access_key):
     edited = thread_client.get_message(text.id)
     check(edited.content.message == "hello again", "edited content")
     check(edited.edited_on is not None and edited.version != text.id, "edit time and version")
+    show("edited", f"version {edited.version} on {edited.edited_on.isoformat()}")
 
     step("chat: send a read receipt and list read receipts")
     thread_client.send_read_receipt(html.id)
     receipts = list(thread_client.list_read_receipts())
     check(len(receipts) == 1 and receipts[0].chat_message_id == html.id, f"receipts {receipts}")
     check(receipts[0].sender.properties["id"] == alice.properties["id"], "receipt sender")
+    show("read on", receipts[0].read_on.isoformat())
 
     step("chat: send a typing notification")
     thread_client.send_typing_notification(sender_display_name="Alice")
@@ -155,6 +169,7 @@ def main(endpoint, access_key):
     participant, error = failed[0]
     check(participant.identifier.properties["id"] == ghost.properties["id"], "failed participant")
     check(error.target == ghost.properties["id"], f"error target {error.target}")
+    show("failed", f"{error.code}: {error.message}")
 
     step("chat: list participants")
     ids = sorted(p.identifier.properties["id"] for p in thread_client.list_participants())

@@ -103,13 +103,18 @@ impl Recording {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Writes the recording to `path` as pretty-printed JSON.
+    /// Writes the recording to `path` as pretty-printed JSON: to a temporary file beside it,
+    /// then renamed over it, so a reader never sees half a recording.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), RecordingError> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_json() + "\n").map_err(|e| RecordingError::Io {
+        let io = |e: std::io::Error| RecordingError::Io {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })
+        };
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        std::fs::write(&partial, self.to_json() + "\n").map_err(io)?;
+        std::fs::rename(&partial, path).map_err(io)
     }
 }
 

@@ -64,10 +64,20 @@ impl Query {
         }
         self.get("startTime")
             .map(|v| {
-                Timestamp::parse(v)
+                time_input(v)
                     .ok_or_else(|| RouteError::Input(format!("startTime={v} is not RFC 3339")))
             })
             .transpose()
+    }
+}
+
+/// A recorded time input: RFC 3339, or `sanitized` (a time the client read from its clock,
+/// see [`super::client_values`]), which any time matches; the Unix epoch stands in for it.
+fn time_input(value: &str) -> Option<Timestamp> {
+    if sanitized(value) {
+        Some(Timestamp::from(std::time::SystemTime::UNIX_EPOCH))
+    } else {
+        Timestamp::parse(value)
     }
 }
 
@@ -142,7 +152,7 @@ pub(super) fn participants(body: &Value) -> Result<Vec<ChatParticipant>, RouteEr
                 participant = participant.display_name(name);
             }
             if let Some(t) = string(p, "shareHistoryTime") {
-                let t = Timestamp::parse(t)
+                let t = time_input(t)
                     .ok_or_else(|| RouteError::Input(format!("shareHistoryTime {t}")))?;
                 participant = participant.share_history_time(t);
             }

@@ -1,13 +1,16 @@
 //! Recorded sessions of the service in the Azure test-proxy JSON shape: reading and writing
 //! them ([`format`](mod@format)), matching our requests against them ([`matching`]), scrubbing secrets
-//! ([`scrub`]), recording our own sessions ([`recorder`]), routing recorded interactions to the
+//! ([`scrub`], keeping tokens' shape with [`fake_token`]), sanitizing what clients generate
+//! ([`client_values`]), recording our own sessions ([`recorder`]), routing recorded interactions to the
 //! core's operations ([`route`](mod@route)) and checking whole folders of recordings ([`check`]).
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub mod check;
+pub mod client_values;
 pub mod compare;
+pub mod fake_token;
 pub mod format;
 mod inputs;
 pub mod matching;
@@ -16,6 +19,7 @@ pub mod route;
 pub mod scrub;
 
 pub use check::{check_folder, CheckReport, Failure};
+pub use client_values::sanitize_client_values;
 pub use format::{Entry, Recording};
 pub use matching::{ApiVersionMatch, Difference, MatchOptions, Matcher};
 pub use recorder::Recorder;

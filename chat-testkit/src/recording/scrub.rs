@@ -2,8 +2,10 @@
 //!
 //! Scrubbing (for the recorder): the `Authorization` header becomes `Sanitized`, as do
 //! `x-ms-content-sha256` and any header whose name speaks of a signature, token or key; in JSON
-//! bodies, token, key and signature fields and every string that looks like a JWT become
-//! `sanitized`; in URIs, query parameters that carry signatures, tokens or keys do too.
+//! bodies, every string that looks like a JWT becomes a stand-in JWT with the same expiry
+//! ([`super::fake_token`]: clients that read a token's expiry still work in playback), and
+//! other token, key and signature fields become `sanitized`; in URIs, query parameters that
+//! carry signatures, tokens or keys do too.
 //!
 //! Restoring (for replay and the checker): the recorders sometimes replaced whole collections or
 //! links with the string `sanitized` (`{"value": "sanitized", "nextLink": "sanitized"}`). Such
@@ -14,6 +16,7 @@
 use serde_json::{Map, Value};
 
 use super::compare::sanitized;
+use super::fake_token::stand_in;
 use super::format::Entry;
 
 /// What a scrubbed header value becomes.
@@ -78,20 +81,24 @@ pub fn scrub_uri(uri: &str) -> String {
     format!("{head}?{}", parts.join("&"))
 }
 
-/// Replaces tokens, keys and JWT-looking strings in a JSON body with `sanitized`.
+/// Replaces JWT-looking strings in a JSON body with stand-ins of the same expiry, and other
+/// tokens, keys and connection strings with `sanitized`.
 pub fn scrub_json(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if secret_field(key) && (v.is_string() || v.is_number()) {
-                    *v = Value::String(SANITIZED.into());
-                } else {
-                    scrub_json(v);
+                match v {
+                    Value::String(s) if looks_like_jwt(s) => *s = stand_in(s),
+                    Value::String(_) | Value::Number(_) if secret_field(key) => {
+                        *v = Value::String(SANITIZED.into());
+                    }
+                    _ => scrub_json(v),
                 }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(scrub_json),
-        Value::String(s) if looks_like_jwt(s) || s.to_ascii_lowercase().contains("accesskey=") => {
+        Value::String(s) if looks_like_jwt(s) => *s = stand_in(s),
+        Value::String(s) if s.to_ascii_lowercase().contains("accesskey=") => {
             *s = SANITIZED.into();
         }
         _ => {}
@@ -196,7 +203,11 @@ fn unique_link(uri: &str, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recording::fake_token;
     use serde_json::json;
+
+    /// `{"alg":"HS256"}.{"exp":1700000000}.signature`
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl";
 
     #[test]
     fn scrubs_headers_bodies_and_queries() {
@@ -212,7 +223,7 @@ mod tests {
             request_body: json!({"token": "t", "userId": "u", "nested": ["eyJhbGciOi.eyJleHAi.sig"]}),
             status_code: 201,
             response_headers: Default::default(),
-            response_body: json!({"accessToken": {"token": "eyJhbGciOi.eyJleHAi.sig", "expiresOn": "x"}}),
+            response_body: json!({"accessToken": {"token": JWT, "expiresOn": "x"}}),
         };
         scrub_entry(&mut entry);
         assert_eq!(entry.request_uri, "https://h/x?sig=sanitized&api-version=1");
@@ -225,14 +236,17 @@ mod tests {
             entry.request_header("content-type"),
             Some("application/json")
         );
+        let stand_in = super::stand_in("eyJhbGciOi.eyJleHAi.sig");
         assert_eq!(
             entry.request_body,
-            json!({"token": "sanitized", "userId": "u", "nested": ["sanitized"]})
+            json!({"token": "sanitized", "userId": "u", "nested": [stand_in]})
         );
-        assert_eq!(
-            entry.response_body,
-            json!({"accessToken": {"token": "sanitized", "expiresOn": "x"}})
-        );
+        let token = entry.response_body["accessToken"]["token"]
+            .as_str()
+            .unwrap();
+        assert!(!token.contains("c2lnbmF0dXJl"), "{token}");
+        assert_eq!(fake_token::expiry(token), Some(1_700_000_000));
+        assert_eq!(entry.response_body["accessToken"]["expiresOn"], "x");
     }
 
     #[test]

@@ -14,20 +14,47 @@ pub struct Mismatch {
     pub method: String,
     /// Our request's URI.
     pub uri: String,
-    /// Index in the recording of the entry it was compared with (the first remaining one), or
-    /// `None` when the recording had run out.
+    /// Index in the recording of the closest remaining entry: the one whose first difference
+    /// comes latest in the order method, path, api-version, query, headers, body (the first
+    /// such in recorded order); `None` when the recording had run out.
     pub entry: Option<usize>,
-    /// How it differs from that entry.
+    /// That entry's recorded method and URI.
+    pub closest: Option<String>,
+    /// How the request differs from that entry.
     pub difference: Option<Difference>,
+    /// An entry already used that matches the request: the client sent it more often than
+    /// when the session was recorded.
+    pub used_entry: Option<usize>,
 }
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {} ", self.method, self.uri)?;
         match (&self.entry, &self.difference) {
-            (Some(i), Some(d)) => write!(f, "does not match entry {i}: {d}"),
-            _ => f.write_str("came after the recording ran out"),
+            (Some(i), Some(d)) => {
+                write!(f, "matches no recorded request: {d}")?;
+                let closest = self.closest.as_deref().unwrap_or("?");
+                write!(f, " (closest recorded request: entry {i}, {closest})")?;
+            }
+            _ => f.write_str("came after the recording ran out")?,
         }
+        if let Some(used) = self.used_entry {
+            write!(
+                f,
+                "; entry {used} matches it but already answered an earlier request"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Mismatch {
+    /// The part that differs from the closest entry (`method`, `path`, `api-version`, `query`,
+    /// `header <name>`, `body`), or `recording` when the recording had run out.
+    pub fn part(&self) -> &str {
+        self.difference
+            .as_ref()
+            .map_or("recording", |d| d.part.as_str())
     }
 }
 
@@ -44,7 +71,9 @@ pub struct Exchange {
 ///
 /// A request is answered with the response of the first remaining entry it matches (so
 /// recorded order holds among equal requests), and that entry is used up. A request that
-/// matches none gets a `404` with code `ReplayMismatch` and is kept as a [`Mismatch`].
+/// matches none gets a `404` with code `ReplayMismatch`, whose message names the first part
+/// that differs and the closest recorded request (and `target` the part), and is kept as a
+/// [`Mismatch`].
 /// Responses are restored with [`crate::recording::scrub::restored_response_body`].
 #[derive(Debug)]
 pub struct ReplayQueue {
@@ -103,19 +132,35 @@ impl ReplayQueue {
     }
 
     fn refuse(&mut self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
-        let head = self.remaining.front().copied();
-        let difference = head
-            .and_then(|i| self.all.get(i))
-            .and_then(|e| self.matcher.check(request, e).err());
+        let closest = self
+            .remaining
+            .iter()
+            .filter_map(|&i| {
+                let difference = self.matcher.check(request, self.all.get(i)?).err()?;
+                Some((i, difference))
+            })
+            .rev()
+            .max_by_key(|(_, d)| closeness(d));
+        let used_entry = self.exchanges.iter().map(|x| x.entry).find(|&i| {
+            self.all
+                .get(i)
+                .is_some_and(|e| self.matcher.check(request, e).is_ok())
+        });
         let mismatch = Mismatch {
             method: request.method().to_string(),
             uri: request.uri().to_string(),
-            entry: head,
-            difference,
+            entry: closest.as_ref().map(|(i, _)| *i),
+            closest: closest
+                .as_ref()
+                .and_then(|(i, _)| self.all.get(*i))
+                .map(|e| format!("{} {}", e.request_method, e.request_uri)),
+            difference: closest.map(|(_, d)| d),
+            used_entry,
         };
         let body = serde_json::json!({"error": {
             "code": "ReplayMismatch",
             "message": mismatch.to_string(),
+            "target": mismatch.part(),
         }});
         self.mismatches.push(mismatch);
         let mut response = Response::new(serde_json::to_vec(&body).unwrap_or_default());
@@ -150,6 +195,18 @@ impl ReplayQueue {
     /// Every entry of the recording.
     pub fn entries(&self) -> &[Entry] {
         &self.all
+    }
+}
+
+/// How far a request got before differing from an entry: later parts mean closer.
+fn closeness(difference: &Difference) -> u8 {
+    match difference.part.as_str() {
+        "method" => 0,
+        "path" => 1,
+        "api-version" => 2,
+        "query" => 3,
+        "body" => 5,
+        _ => 4,
     }
 }
 

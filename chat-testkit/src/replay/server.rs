@@ -6,67 +6,73 @@
 //! its own thread with its own single-threaded tokio runtime, and stops when dropped. Requests
 //! are answered as [`ReplayQueue::answer`] says; the mismatches are kept for the test to assert.
 //! Absolute `nextLink`s in responses point at the server ([`ReplayQueue::rebase_links`]).
+//!
+//! The server's clients read a real clock, so a token stand-in of the recording that has expired
+//! by now is answered renewed ([`crate::recording::fake_token::renew_expired`]).
+//! [`ReplayServer::for_clients`] also sanitizes what clients generate
+//! ([`crate::recording::client_values`]) in the recording before answering from it: that is
+//! what playback for any client (`chat-replay serve`, `TestSession`) uses.
 
-use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use chat_core::http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::sync::oneshot;
 
 use super::queue::{Mismatch, ReplayQueue};
-use crate::recording::{Matcher, Recording};
+use crate::loopback::LoopbackServer;
+use crate::recording::fake_token::{renew_expired, STAND_IN_SIGNATURE};
+use crate::recording::{sanitize_client_values, Matcher, Recording};
 
 /// A replay server on 127.0.0.1. Dropping it stops it.
 #[derive(Debug)]
 pub struct ReplayServer {
-    addr: SocketAddr,
+    server: LoopbackServer,
     queue: Arc<Mutex<ReplayQueue>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl ReplayServer {
     /// Binds 127.0.0.1 on a free port and starts answering from `recording`.
     pub fn start(recording: &Recording, matcher: Matcher) -> io::Result<Self> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        Self::start_on(0, recording, matcher)
+    }
+
+    /// Playback for any client, on `port` of 127.0.0.1 (0: a free one): answers from
+    /// `recording` with the client-generated values of its requests sanitized, with the
+    /// default [`Matcher`].
+    pub fn for_clients(port: u16, recording: &Recording) -> io::Result<Self> {
+        let mut recording = recording.clone();
+        recording
+            .entries
+            .iter_mut()
+            .for_each(sanitize_client_values);
+        Self::start_on(port, &recording, Matcher::new())
+    }
+
+    /// Binds `port` of 127.0.0.1 (0: a free one) and starts answering from `recording`.
+    pub fn start_on(port: u16, recording: &Recording, matcher: Matcher) -> io::Result<Self> {
+        let listener = LoopbackServer::bind(port)?;
         let mut replay = ReplayQueue::new(recording, matcher);
-        replay.rebase_links(format!("http://{addr}"));
+        replay.rebase_links(format!("http://{}", listener.local_addr()?));
         let queue = Arc::new(Mutex::new(replay));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let (tx, rx) = oneshot::channel();
         let shared = Arc::clone(&queue);
-        let thread = std::thread::Builder::new()
-            .name("chat-replay-server".into())
-            .spawn(move || runtime.block_on(serve(listener, shared, rx)))?;
-        Ok(Self {
-            addr,
-            queue,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let server = LoopbackServer::start(listener, "chat-replay-server", move |request| {
+            answer(request, Arc::clone(&shared))
+        })?;
+        Ok(Self { server, queue })
     }
 
     /// The socket address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The endpoint to give a client: `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// Requests that matched no remaining entry, so far.
@@ -94,48 +100,10 @@ impl ReplayServer {
     }
 }
 
-impl Drop for ReplayServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            // The server may already be gone; then there is nothing to stop.
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    queue: Arc<Mutex<ReplayQueue>>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let queue = Arc::clone(&queue);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| answer(req, Arc::clone(&queue)));
-                    // A client that goes away mid-exchange is not the server's problem.
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        }
-    }
-}
-
 async fn answer(
     request: Request<Incoming>,
     queue: Arc<Mutex<ReplayQueue>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
@@ -147,5 +115,22 @@ async fn answer(
         .unwrap_or_else(PoisonError::into_inner)
         .answer(request);
     let (parts, body) = response.into_parts();
-    Ok(Response::from_parts(parts, Full::new(Bytes::from(body))))
+    let body = renew_stand_ins(body);
+    Response::from_parts(parts, Full::new(Bytes::from(body)))
+}
+
+/// The body with its expired token stand-ins renewed (see the module doc).
+fn renew_stand_ins(body: Vec<u8>) -> Vec<u8> {
+    let signature = STAND_IN_SIGNATURE.as_bytes();
+    if !body.windows(signature.len()).any(|w| w == signature) {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    if renew_expired(&mut value, std::time::SystemTime::now()) {
+        serde_json::to_vec(&value).unwrap_or(body)
+    } else {
+        body
+    }
 }
