@@ -71,6 +71,7 @@ mod call;
 pub mod client;
 mod endpoint;
 mod error;
+pub mod events;
 pub mod http_date;
 mod operation;
 pub mod paging;
