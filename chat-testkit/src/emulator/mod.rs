@@ -70,16 +70,21 @@
 //! [`Emulator::request_count`] says how many requests were received for a (method, path) and
 //! how many reached the service logic, so a test can assert that the service acted once.
 
+mod delivery;
+mod delivery_faults;
 mod errors;
+mod events;
 mod faults;
 mod identity;
 mod messages;
 mod paging;
 mod participants;
 mod receipts;
+mod receiver;
 mod routes;
 mod server;
 mod state;
+mod subscriptions;
 mod threads;
 mod tokens;
 mod wire;
@@ -96,8 +101,15 @@ use base64::Engine as _;
 use chat_core::AccessKey;
 use serde::Serialize;
 
+pub use delivery::DELIVERY_TIMEOUT;
+pub use delivery_faults::{DeliveryFault, DeliveryFaultRule, REORDER_WAIT};
 pub use faults::{Fault, FaultRule};
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use receiver::WebhookReceiver;
+pub use subscriptions::{
+    DeliverySchema, InvalidSubscription, Subscription, SubscriptionState, SubscriptionStatus,
+    MAX_RETRY_BACKOFF,
+};
 
 use server::{lock, Shared};
 use state::{Clock, State};
@@ -177,7 +189,11 @@ impl EmulatorBuilder {
         let resource_id = self
             .resource_id
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let shared = Arc::new(Shared {
+            hub: subscriptions::Hub::new(runtime.handle().clone(), &resource_id),
             state: Mutex::new(State::new(
                 AccessKey::from_bytes(key.clone()),
                 clock,
@@ -187,9 +203,6 @@ impl EmulatorBuilder {
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
         });
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -304,6 +317,45 @@ impl Emulator {
             .get(&(method.to_ascii_uppercase(), path.to_owned()))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// Subscribes a webhook to the events the emulator's operations cause from now on. Returns
+    /// at once, with the subscription [`SubscriptionState::Validating`]: its delivery task
+    /// performs the validation handshake, then delivers (events caused meanwhile wait).
+    pub fn subscribe(&self, subscription: Subscription) -> Result<String, InvalidSubscription> {
+        subscriptions::subscribe(&self.shared, subscription).map(|status| status.id)
+    }
+
+    /// Removes a subscription (its undelivered events are dropped); false if there is none.
+    pub fn unsubscribe(&self, id: &str) -> bool {
+        self.shared.hub.remove(id)
+    }
+
+    /// Every subscription, with its state and delivery counts.
+    pub fn subscriptions(&self) -> Vec<SubscriptionStatus> {
+        self.shared.hub.statuses()
+    }
+
+    /// Adds a delivery fault rule.
+    pub fn inject_delivery_fault(&self, rule: DeliveryFaultRule) {
+        lock(&self.shared.hub.inner.faults).push(rule);
+    }
+
+    /// Removes every delivery fault rule.
+    pub fn clear_delivery_faults(&self) {
+        lock(&self.shared.hub.inner.faults).clear();
+    }
+
+    /// Events queued or in flight, over all subscriptions.
+    pub fn pending_deliveries(&self) -> usize {
+        self.shared.hub.pending()
+    }
+
+    /// Blocks until every event has been delivered or dead-lettered (or its subscription
+    /// failed), at most `timeout`; true when nothing is pending. The webhook must keep
+    /// answering meanwhile: from async code, call it in `spawn_blocking` or `block_in_place`.
+    pub fn wait_for_deliveries(&self, timeout: Duration) -> bool {
+        self.shared.hub.wait_idle(timeout)
     }
 
     /// Counts summed over requests with `method` whose path contains `fragment`.
