@@ -211,7 +211,7 @@ impl Worker {
             });
             match result {
                 Ok(()) => {
-                    if plan.duplicate {
+                    if lock(&self.hub.faults).take_duplicate(&types) {
                         let again = self.post(content_type, &body, attempt + 1).await;
                         self.sub.update(&self.hub, |s| {
                             s.attempts += 1;

@@ -2,8 +2,9 @@
 //!
 //! A [`DeliveryFaultRule`] pairs a [`DeliveryFault`] with a matcher (an event type, how many
 //! times). For each delivery attempt, every matching [`DeliveryFault::Delay`] adds its delay,
-//! then the first matching drop or duplicate rule applies. Before a batch's first attempt, the
-//! first matching [`DeliveryFault::Reorder`] rule holds it back behind the next batch. Rules are
+//! and the first matching [`DeliveryFault::Drop`] loses it. After an attempt succeeds, the first
+//! matching [`DeliveryFault::Duplicate`] sends the batch again. Before a batch's first attempt,
+//! the first matching [`DeliveryFault::Reorder`] holds it back behind the next batch. Rules are
 //! used in the order they were injected; a rule with `times(n)` is dropped after `n` matches.
 
 use std::time::Duration;
@@ -22,7 +23,7 @@ pub enum DeliveryFault {
     /// The attempt is lost on the way: the webhook never sees it, the emulator counts it as
     /// failed and retries after its backoff.
     Drop,
-    /// The batch is delivered, then delivered again (same event ids).
+    /// A delivered batch is delivered again (same event ids).
     Duplicate,
     /// The attempt waits this long before it is sent.
     Delay {
@@ -97,7 +98,6 @@ impl DeliveryFaultRule {
 pub(crate) struct AttemptPlan {
     pub(crate) delay: Duration,
     pub(crate) drop: bool,
-    pub(crate) duplicate: bool,
 }
 
 /// The injected rules, with their remaining counts.
@@ -121,19 +121,17 @@ impl DeliveryFaultSet {
         &self.rules
     }
 
-    /// Decides what happens to an attempt to deliver events of `types`, using up the rules that
-    /// applied (reorder rules are left alone).
+    /// Decides what happens to an attempt to deliver events of `types`: the delays and drop
+    /// rules that apply are used up.
     pub(crate) fn take_attempt(&mut self, types: &[&str]) -> AttemptPlan {
         let mut plan = AttemptPlan::default();
         for rule in &mut self.rules {
             if !rule.matches(types) {
                 continue;
             }
-            let decided = plan.drop || plan.duplicate;
             match rule.fault {
                 DeliveryFault::Delay { millis } => plan.delay += Duration::from_millis(millis),
-                DeliveryFault::Drop if !decided => plan.drop = true,
-                DeliveryFault::Duplicate if !decided => plan.duplicate = true,
+                DeliveryFault::Drop if !plan.drop => plan.drop = true,
                 _ => continue,
             }
             count_down(rule);
@@ -142,12 +140,21 @@ impl DeliveryFaultSet {
         plan
     }
 
+    /// Whether a delivered batch of `types` is delivered again, using up the rule.
+    pub(crate) fn take_duplicate(&mut self, types: &[&str]) -> bool {
+        self.take_first(&DeliveryFault::Duplicate, types)
+    }
+
     /// Whether a batch of `types` is held back behind the next one, using up the rule.
     pub(crate) fn take_reorder(&mut self, types: &[&str]) -> bool {
+        self.take_first(&DeliveryFault::Reorder, types)
+    }
+
+    fn take_first(&mut self, fault: &DeliveryFault, types: &[&str]) -> bool {
         let Some(rule) = self
             .rules
             .iter_mut()
-            .find(|r| r.fault == DeliveryFault::Reorder && r.matches(types))
+            .find(|r| r.fault == *fault && r.matches(types))
         else {
             return false;
         };
@@ -182,16 +189,18 @@ mod tests {
         set.push(DeliveryFaultRule::new(DeliveryFault::Reorder).times(1));
 
         let other = set.take_attempt(&["Microsoft.Communication.ChatThreadCreated"]);
-        assert_eq!((other.drop, other.duplicate), (false, true));
+        assert!(!other.drop);
+        assert!(set.take_duplicate(&[RECEIVED]));
+        assert!(!set.take_duplicate(&[RECEIVED]));
         let first = set.take_attempt(&[RECEIVED]);
-        assert_eq!((first.drop, first.duplicate), (true, false));
+        assert!(first.drop);
         assert_eq!(first.delay, Duration::from_millis(5));
         let second = set.take_attempt(&[RECEIVED]);
         assert_eq!(
             second,
             AttemptPlan {
                 delay: Duration::from_millis(5),
-                ..Default::default()
+                drop: false
             }
         );
         assert!(set.take_reorder(&[RECEIVED]));

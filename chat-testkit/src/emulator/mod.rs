@@ -69,6 +69,33 @@
 //!
 //! [`Emulator::request_count`] says how many requests were received for a (method, path) and
 //! how many reached the service logic, so a test can assert that the service acted once.
+//!
+//! # Events
+//!
+//! The emulator publishes the chat events its operations cause (Azure Event Grid's
+//! `Microsoft.Communication.Chat*` events, user-scoped and thread-scoped; the table is in the
+//! source of the `events` module) to webhook subscriptions, as Event Grid does:
+//!
+//! - [`Emulator::subscribe`] or `POST /_emulator/subscriptions` registers a [`Subscription`]:
+//!   an `http://` URL, the envelope ([`DeliverySchema`]: Event Grid's or CloudEvents 1.0), the
+//!   event types (all by default), an optional thread, headers to send, batch size, attempts
+//!   and backoff. `GET /_emulator/subscriptions[/{id}]` and [`Emulator::subscriptions`] show a
+//!   [`SubscriptionStatus`]; `DELETE /_emulator/subscriptions/{id}` removes one. The command
+//!   line takes `--webhook URL [--event-schema eventgrid|cloudevents]`.
+//! - Before delivering, the validation handshake: a `SubscriptionValidationEvent` whose code
+//!   must come back as `validationResponse` (Event Grid schema), or the abuse-protection
+//!   `OPTIONS` that must be answered with `WebHook-Allowed-Origin` (CloudEvents). Events caused
+//!   meanwhile wait; a refused handshake fails the subscription.
+//! - Delivery is at least once: each batch is retried with a doubling backoff on a failure or
+//!   a non-2xx answer, and dead-lettered after the last attempt (at once on 400 and 413). Each
+//!   event has a unique id, the same on every delivery of it. Events carry every field the
+//!   schema requires, with the emulator's own ids, times, versions and participants.
+//! - [`Emulator::inject_delivery_fault`] or `POST /_emulator/delivery-faults` adds a
+//!   [`DeliveryFaultRule`]: drop an attempt, duplicate a delivery, delay an attempt, or
+//!   reorder a batch behind the next (`{"fault": {"kind": "drop"}, "eventType": "...",
+//!   "times": 2}`).
+//! - [`Emulator::wait_for_deliveries`] waits until nothing is pending; [`WebhookReceiver`] is
+//!   a ready webhook for tests.
 
 mod delivery;
 mod delivery_faults;

@@ -31,6 +31,16 @@ pub enum DeliverySchema {
     CloudEvents,
 }
 
+impl fmt::Display for DeliverySchema {
+    /// `eventgrid` or `cloudevents`, as the command line and the JSON spell it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::EventGrid => "eventgrid",
+            Self::CloudEvents => "cloudevents",
+        })
+    }
+}
+
 impl std::str::FromStr for DeliverySchema {
     type Err = String;
 
