@@ -65,8 +65,93 @@ impl<'de> Deserialize<'de> for EventParticipant {
     }
 }
 
+/// Declares an event data struct: the fields of its schema bases, then its own, then `other`
+/// (what this crate does not model, kept as sent). The bases mirror the schema's `allOf` chains:
+///
+/// - `user`: `recipientCommunicationIdentifier`, `threadId`, `transactionId`, all optional
+///   (`AcsChatEventBaseProperties`);
+/// - `thread`: `threadId`, `transactionId`, required (`AcsChatEventInThreadBaseProperties`);
+/// - `message`: `messageId`, `senderCommunicationIdentifier`, `type` (required),
+///   `senderDisplayName`, `composeTime`, `version` (`AcsChatMessageEventBaseProperties`);
+/// - `created`: `createTime`, `version` (`AcsChatThreadEventBaseProperties`).
+macro_rules! chat_event {
+    ($(#[$meta:meta])* $name:ident [$($base:ident),*] { $($own:tt)* }) => {
+        chat_event!(@build [$(#[$meta])*] $name [$($base),*] [] { $($own)* });
+    };
+    (@build $m:tt $name:ident [user $(, $rest:ident)*] [$($acc:tt)*] $own:tt) => {
+        chat_event!(@build $m $name [$($rest),*] [$($acc)*
+            /// Who this event is for (one event per recipient).
+            #[serde(rename = "recipientCommunicationIdentifier", default)]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub recipient: Option<$crate::identifier::CommunicationIdentifier>,
+            /// The thread.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub thread_id: Option<String>,
+            /// The service's id of the operation that caused the event (shared by its events).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub transaction_id: Option<String>,
+        ] $own);
+    };
+    (@build $m:tt $name:ident [thread $(, $rest:ident)*] [$($acc:tt)*] $own:tt) => {
+        chat_event!(@build $m $name [$($rest),*] [$($acc)*
+            /// The thread.
+            pub thread_id: String,
+            /// The service's id of the operation that caused the event (shared by its events).
+            pub transaction_id: String,
+        ] $own);
+    };
+    (@build $m:tt $name:ident [message $(, $rest:ident)*] [$($acc:tt)*] $own:tt) => {
+        chat_event!(@build $m $name [$($rest),*] [$($acc)*
+            /// The message.
+            pub message_id: String,
+            /// Who sent it.
+            #[serde(rename = "senderCommunicationIdentifier")]
+            pub sender: $crate::identifier::CommunicationIdentifier,
+            /// The sender's display name.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub sender_display_name: Option<String>,
+            /// When it was first sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub compose_time: Option<$crate::Timestamp>,
+            /// The message type as events write it (`Text`, `Html`).
+            #[serde(rename = "type")]
+            pub message_type: String,
+            /// The message's version after the change.
+            #[serde(default, deserialize_with = "crate::events::fields::version")]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub version: Option<i64>,
+        ] $own);
+    };
+    (@build $m:tt $name:ident [created $(, $rest:ident)*] [$($acc:tt)*] $own:tt) => {
+        chat_event!(@build $m $name [$($rest),*] [$($acc)*
+            /// When the thread was created.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub create_time: Option<$crate::Timestamp>,
+            /// The thread's version after the change.
+            #[serde(default, deserialize_with = "crate::events::fields::version")]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub version: Option<i64>,
+        ] $own);
+    };
+    (@build [$($m:tt)*] $name:ident [] [$($acc:tt)*] { $($own:tt)* }) => {
+        $($m)*
+        #[derive(Clone, Debug, serde::Deserialize, PartialEq, serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        #[non_exhaustive]
+        pub struct $name {
+            $($acc)*
+            $($own)*
+            /// Fields this crate does not model (such as the legacy `senderId`), as sent.
+            #[serde(flatten)]
+            pub other: serde_json::Map<String, serde_json::Value>,
+        }
+    };
+}
+
+pub(super) use chat_event;
+
 /// Reads an optional `version`: the schema says int64, some examples send a string of digits.
-pub(super) fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     struct VersionVisitor;
 
     impl<'de> Visitor<'de> for VersionVisitor {

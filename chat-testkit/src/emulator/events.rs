@@ -178,85 +178,95 @@ fn raw_ids(thread: &Thread) -> Vec<String> {
         .collect()
 }
 
-/// A thread was created.
-pub(crate) fn thread_created(state: &mut State, thread_id: &str) {
+/// The events of a change to a thread, told to every participant: `data` builds the event's
+/// data from the thread and the event's time.
+fn thread_change(
+    state: &mut State,
+    thread_id: &str,
+    (in_thread, per_user): (&str, &str),
+    subject: &str,
+    data: impl FnOnce(&Thread, Timestamp) -> Map<String, Value>,
+) {
     let Some(mut batch) = Batch::start(state, thread_id) else {
         return;
     };
     let Some(thread) = state.threads.get(thread_id) else {
         return;
     };
-    let mut data = thread_fields(thread, thread.created_on);
-    data.insert(
-        "createdByCommunicationIdentifier".into(),
-        identifier(&thread.created_by),
-    );
-    properties(thread, &mut data);
-    data.insert(
-        "participants".into(),
-        thread.participants.iter().map(participant).collect(),
-    );
-    let subject = format!("createdBy/{}", thread.created_by);
+    let data = data(thread, batch.time);
     let recipients = raw_ids(thread);
     batch.fan_out(
-        "ChatThreadCreated",
-        "ChatThreadCreatedWithUser",
-        &subject,
+        in_thread,
+        per_user,
+        subject,
         recipients.iter().map(String::as_str),
         &data,
     );
     batch.finish(state);
+}
+
+/// A thread was created (by its creator).
+pub(crate) fn thread_created(state: &mut State, thread_id: &str, creator: &str) {
+    let names = ("ChatThreadCreated", "ChatThreadCreatedWithUser");
+    thread_change(
+        state,
+        thread_id,
+        names,
+        &format!("createdBy/{creator}"),
+        |thread, _| {
+            let mut data = thread_fields(thread, thread.created_on);
+            data.insert(
+                "createdByCommunicationIdentifier".into(),
+                identifier(creator),
+            );
+            properties(thread, &mut data);
+            let participants = thread.participants.iter().map(participant).collect();
+            data.insert("participants".into(), participants);
+            data
+        },
+    );
 }
 
 /// A thread's topic or metadata changed, by `editor`.
 pub(crate) fn thread_updated(state: &mut State, thread_id: &str, editor: &str) {
-    let Some(mut batch) = Batch::start(state, thread_id) else {
-        return;
-    };
-    let Some(thread) = state.threads.get(thread_id) else {
-        return;
-    };
-    let mut data = thread_fields(thread, batch.time);
-    data.insert("editedByCommunicationIdentifier".into(), identifier(editor));
-    data.insert("editTime".into(), wire::time(batch.time));
-    properties(thread, &mut data);
-    let recipients = raw_ids(thread);
-    batch.fan_out(
+    let names = (
         "ChatThreadPropertiesUpdated",
         "ChatThreadPropertiesUpdatedPerUser",
-        &format!("editedBy/{editor}"),
-        recipients.iter().map(String::as_str),
-        &data,
     );
-    batch.finish(state);
+    thread_change(
+        state,
+        thread_id,
+        names,
+        &format!("editedBy/{editor}"),
+        |thread, time| {
+            let mut data = thread_fields(thread, time);
+            data.insert("editedByCommunicationIdentifier".into(), identifier(editor));
+            data.insert("editTime".into(), wire::time(time));
+            properties(thread, &mut data);
+            data
+        },
+    );
 }
 
 /// A thread was deleted by `deleter`.
 pub(crate) fn thread_deleted(state: &mut State, thread_id: &str, deleter: &str) {
-    let Some(mut batch) = Batch::start(state, thread_id) else {
-        return;
-    };
-    let Some(thread) = state.threads.get(thread_id) else {
-        return;
-    };
-    let mut data = thread_fields(thread, batch.time);
-    data.insert(
-        "deletedByCommunicationIdentifier".into(),
-        identifier(deleter),
-    );
-    data.insert(
-        "deleteTime".into(),
-        wire::time(thread.deleted_on.unwrap_or(batch.time)),
-    );
-    let recipients = raw_ids(thread);
-    batch.fan_out(
-        "ChatThreadDeleted",
-        "ChatThreadWithUserDeleted",
+    let names = ("ChatThreadDeleted", "ChatThreadWithUserDeleted");
+    thread_change(
+        state,
+        thread_id,
+        names,
         &format!("deletedBy/{deleter}"),
-        recipients.iter().map(String::as_str),
-        &data,
+        |thread, time| {
+            let mut data = thread_fields(thread, time);
+            data.insert(
+                "deletedByCommunicationIdentifier".into(),
+                identifier(deleter),
+            );
+            let deleted = thread.deleted_on.unwrap_or(time);
+            data.insert("deleteTime".into(), wire::time(deleted));
+            data
+        },
     );
-    batch.finish(state);
 }
 
 /// A user message was sent, edited or deleted.

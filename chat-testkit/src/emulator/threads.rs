@@ -108,7 +108,7 @@ pub(crate) fn create(
     let result = Value::Object(result);
     state.thread_order.push(id.clone());
     state.threads.insert(id.clone(), thread);
-    super::events::thread_created(state, &id);
+    super::events::thread_created(state, &id, &ctx.claims.user);
     if let Some(key) = repeatability.filter(|k| !k.is_empty()) {
         state
             .repeatability
