@@ -246,7 +246,9 @@ impl Webhook {
         }
     }
 
-    /// The CloudEvents abuse-protection answer: 200 with `WebHook-Allowed-Origin`.
+    /// The CloudEvents abuse-protection answer: 200 with `WebHook-Allowed-Origin` (and
+    /// `WebHook-Allowed-Rate: *`). The grant is given at once in these headers; a
+    /// `WebHook-Request-Callback` is not followed (that would be I/O).
     fn grant_origin<B>(&self, request: &Request<B>) -> Result<Response<Vec<u8>>, EventError> {
         let origin = request
             .headers()
