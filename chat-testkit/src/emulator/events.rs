@@ -350,29 +350,19 @@ pub(crate) fn participants_changed(
     let Some(thread) = state.threads.get(thread_id) else {
         return;
     };
-    let (in_thread, per_user, by_key, who_key, path) = if added {
-        let names = (
+    let (in_thread, per_user, by_key, who_key) = if added {
+        (
             "ChatThreadParticipantAdded",
             "ChatParticipantAddedToThreadWithUser",
-        );
-        (
-            names.0,
-            names.1,
             "addedByCommunicationIdentifier",
             "participantAdded",
-            "participantadded",
         )
     } else {
-        let names = (
+        (
             "ChatThreadParticipantRemoved",
             "ChatParticipantRemovedFromThreadWithUser",
-        );
-        (
-            names.0,
-            names.1,
             "removedByCommunicationIdentifier",
             "participantRemoved",
-            "participantremoved",
         )
     };
     let mut recipients = raw_ids(thread);
@@ -386,13 +376,10 @@ pub(crate) fn participants_changed(
         data.insert("time".into(), wire::time(batch.time));
         data.insert(by_key.into(), identifier(by));
         data.insert(who_key.into(), participant(p));
-        batch.push(
-            in_thread,
-            &format!("{path}/{}", p.raw_id),
-            None,
-            data.clone(),
-        );
-        // The user-scoped subject spells the kind in camel case, as the service does.
+        // The service writes `participantadded` in thread-scoped subjects, `participantAdded`
+        // in user-scoped ones.
+        let subject = format!("{}/{}", who_key.to_ascii_lowercase(), p.raw_id);
+        batch.push(in_thread, &subject, None, data.clone());
         let subject = format!("{who_key}/{}", p.raw_id);
         for r in &recipients {
             batch.push(per_user, &subject, Some(r), data.clone());
