@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventError;
 use crate::ApiVersion;
 
 /// Everything that can go wrong when building a request or reading a response.
@@ -85,6 +86,9 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// An incoming webhook request (a delivery of events or a validation handshake) was
+    /// refused or could not be read; see [`crate::events`].
+    Event(EventError),
 }
 
 impl Error {
@@ -164,11 +168,18 @@ impl fmt::Display for Error {
             Self::CallTimeout { attempts } => {
                 write!(f, "the call timed out after {attempts} attempt(s)")
             }
+            Self::Event(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<EventError> for Error {
+    fn from(e: EventError) -> Self {
+        Self::Event(e)
+    }
+}
 
 /// A response whose status is not the operation's success status.
 #[derive(Clone, Debug, PartialEq)]

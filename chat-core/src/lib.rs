@@ -10,7 +10,8 @@
 //! authorization, retries and the 401 refresh; user tokens and HMAC request signing ([`auth`]);
 //! and the client surface itself ([`client`]): the chat, thread and identity clients, one line
 //! per operation with the optional parameters as builder methods, written once and generic over
-//! the transport's [`client::Runner`].
+//! the transport's [`client::Runner`]; and receiving the events the service pushes through
+//! Azure Event Grid ([`events`]): the webhook handshakes and typed chat events.
 //!
 //! **Out of scope:** sockets, TLS, clocks, sleeping, threads, random numbers. Time, randomness
 //! and ids are arguments. The transports (`chat-ureq`, `chat-hyper`) own them.
@@ -71,6 +72,7 @@ mod call;
 pub mod client;
 mod endpoint;
 mod error;
+pub mod events;
 pub mod http_date;
 mod operation;
 pub mod paging;

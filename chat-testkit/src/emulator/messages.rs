@@ -8,6 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use super::errors::{AcsError, Handled, Reply};
+use super::events::{self, MessageChange};
 use super::paging::{self, Cursor};
 use super::participants::render_participant;
 use super::routes::Ctx;
@@ -73,6 +74,7 @@ pub(crate) fn send(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8
         edited_on: None,
         deleted_on: None,
     });
+    events::message(state, thread_id, &id, MessageChange::Received);
     let location = format!(
         "{}/chat/threads/{}/messages/{id}",
         ctx.base,
@@ -166,6 +168,7 @@ pub(crate) fn update(
     }
     message.version = version;
     message.edited_on = Some(at);
+    events::message(state, thread_id, message_id, MessageChange::Edited);
     Ok(Reply::empty(204))
 }
 
@@ -193,6 +196,7 @@ pub(crate) fn delete(
     message.version = version;
     message.deleted_on = Some(at);
     message.metadata.clear();
+    events::message(state, thread_id, message_id, MessageChange::Deleted);
     Ok(Reply::empty(204))
 }
 

@@ -69,17 +69,49 @@
 //!
 //! [`Emulator::request_count`] says how many requests were received for a (method, path) and
 //! how many reached the service logic, so a test can assert that the service acted once.
+//!
+//! # Events
+//!
+//! The emulator publishes the chat events its operations cause (Azure Event Grid's
+//! `Microsoft.Communication.Chat*` events, user-scoped and thread-scoped; the table is in the
+//! source of the `events` module) to webhook subscriptions, as Event Grid does:
+//!
+//! - [`Emulator::subscribe`] or `POST /_emulator/subscriptions` registers a [`Subscription`]:
+//!   an `http://` URL, the envelope ([`DeliverySchema`]: Event Grid's or CloudEvents 1.0), the
+//!   event types (all by default), an optional thread, headers to send, batch size, attempts
+//!   and backoff. `GET /_emulator/subscriptions[/{id}]` and [`Emulator::subscriptions`] show a
+//!   [`SubscriptionStatus`]; `DELETE /_emulator/subscriptions/{id}` removes one. The command
+//!   line takes `--webhook URL [--event-schema eventgrid|cloudevents]`.
+//! - Before delivering, the validation handshake: a `SubscriptionValidationEvent` whose code
+//!   must come back as `validationResponse` (Event Grid schema), or the abuse-protection
+//!   `OPTIONS` that must be answered with `WebHook-Allowed-Origin` (CloudEvents). Events caused
+//!   meanwhile wait; a refused handshake fails the subscription.
+//! - Delivery is at least once: each batch is retried with a doubling backoff on a failure or
+//!   a non-2xx answer, and dead-lettered after the last attempt (at once on 400 and 413). Each
+//!   event has a unique id, the same on every delivery of it. Events carry every field the
+//!   schema requires, with the emulator's own ids, times, versions and participants.
+//! - [`Emulator::inject_delivery_fault`] or `POST /_emulator/delivery-faults` adds a
+//!   [`DeliveryFaultRule`]: drop an attempt, duplicate a delivery, delay an attempt, or
+//!   reorder a batch behind the next (`{"fault": {"kind": "drop"}, "eventType": "...",
+//!   "times": 2}`).
+//! - [`Emulator::wait_for_deliveries`] waits until nothing is pending; [`WebhookReceiver`] is
+//!   a ready webhook for tests.
 
+mod delivery;
+mod delivery_faults;
 mod errors;
+mod events;
 mod faults;
 mod identity;
 mod messages;
 mod paging;
 mod participants;
 mod receipts;
+mod receiver;
 mod routes;
 mod server;
 mod state;
+mod subscriptions;
 mod threads;
 mod tokens;
 mod wire;
@@ -96,8 +128,15 @@ use base64::Engine as _;
 use chat_core::AccessKey;
 use serde::Serialize;
 
+pub use delivery::DELIVERY_TIMEOUT;
+pub use delivery_faults::{DeliveryFault, DeliveryFaultRule, REORDER_WAIT};
 pub use faults::{Fault, FaultRule};
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use receiver::WebhookReceiver;
+pub use subscriptions::{
+    DeliverySchema, InvalidSubscription, Subscription, SubscriptionState, SubscriptionStatus,
+    MAX_RETRY_BACKOFF,
+};
 
 use server::{lock, Shared};
 use state::{Clock, State};
@@ -177,7 +216,11 @@ impl EmulatorBuilder {
         let resource_id = self
             .resource_id
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let shared = Arc::new(Shared {
+            hub: subscriptions::Hub::new(runtime.handle().clone(), &resource_id),
             state: Mutex::new(State::new(
                 AccessKey::from_bytes(key.clone()),
                 clock,
@@ -187,9 +230,6 @@ impl EmulatorBuilder {
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
         });
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -304,6 +344,45 @@ impl Emulator {
             .get(&(method.to_ascii_uppercase(), path.to_owned()))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// Subscribes a webhook to the events the emulator's operations cause from now on. Returns
+    /// at once, with the subscription [`SubscriptionState::Validating`]: its delivery task
+    /// performs the validation handshake, then delivers (events caused meanwhile wait).
+    pub fn subscribe(&self, subscription: Subscription) -> Result<String, InvalidSubscription> {
+        subscriptions::subscribe(&self.shared, subscription).map(|status| status.id)
+    }
+
+    /// Removes a subscription (its undelivered events are dropped); false if there is none.
+    pub fn unsubscribe(&self, id: &str) -> bool {
+        self.shared.hub.remove(id)
+    }
+
+    /// Every subscription, with its state and delivery counts.
+    pub fn subscriptions(&self) -> Vec<SubscriptionStatus> {
+        self.shared.hub.statuses()
+    }
+
+    /// Adds a delivery fault rule.
+    pub fn inject_delivery_fault(&self, rule: DeliveryFaultRule) {
+        lock(&self.shared.hub.inner.faults).push(rule);
+    }
+
+    /// Removes every delivery fault rule.
+    pub fn clear_delivery_faults(&self) {
+        lock(&self.shared.hub.inner.faults).clear();
+    }
+
+    /// Events queued or in flight, over all subscriptions.
+    pub fn pending_deliveries(&self) -> usize {
+        self.shared.hub.pending()
+    }
+
+    /// Blocks until every event has been delivered or dead-lettered (or its subscription
+    /// failed), at most `timeout`; true when nothing is pending. The webhook must keep
+    /// answering meanwhile: from async code, call it in `spawn_blocking` or `block_in_place`.
+    pub fn wait_for_deliveries(&self, timeout: Duration) -> bool {
+        self.shared.hub.wait_idle(timeout)
     }
 
     /// Counts summed over requests with `method` whose path contains `fragment`.

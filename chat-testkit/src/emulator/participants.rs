@@ -169,12 +169,13 @@ pub(crate) fn add(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8]
             &mut thread,
             Content::Participants {
                 added: true,
-                participants: added,
-                initiator: caller,
+                participants: added.clone(),
+                initiator: caller.clone(),
             },
         );
     }
     state.threads.insert(thread.id.clone(), thread);
+    super::events::participants_changed(state, thread_id, &added, &caller, true);
     let mut result = Map::new();
     if !invalid.is_empty() {
         result.insert("invalidParticipants".into(), Value::Array(invalid));
@@ -204,10 +205,11 @@ pub(crate) fn remove(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[
         &mut thread,
         Content::Participants {
             added: false,
-            participants: vec![removed],
-            initiator: caller,
+            participants: vec![removed.clone()],
+            initiator: caller.clone(),
         },
     );
     state.threads.insert(thread.id.clone(), thread);
+    super::events::participants_changed(state, thread_id, &[removed], &caller, false);
     Ok(Reply::empty(204))
 }

@@ -74,7 +74,9 @@ pub(crate) fn list(state: &mut State, ctx: &Ctx<'_>, thread_id: &str) -> Handled
 /// `POST /chat/threads/{id}/typing`: 200 with an empty body; the body is optional.
 pub(crate) fn typing(state: &mut State, ctx: &Ctx<'_>, thread_id: &str, body: &[u8]) -> Handled {
     let body = wire::body_json(body, true)?;
-    wire::opt_str(body.get("senderDisplayName"), "senderDisplayName")?;
+    let display = wire::opt_str(body.get("senderDisplayName"), "senderDisplayName")?;
     state.thread_for(thread_id, &ctx.claims.user)?;
+    let display = display.unwrap_or_default();
+    super::events::typing(state, thread_id, &ctx.claims.user, &display);
     Ok(Reply::empty(200))
 }

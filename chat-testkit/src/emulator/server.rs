@@ -26,6 +26,7 @@ use super::errors::{AcsError, Reply};
 use super::faults::{Fault, FaultRule, FaultSet};
 use super::routes::{self, Query, Request, Service};
 use super::state::State;
+use super::subscriptions::{self, Hub};
 use super::wire;
 use super::RequestCount;
 
@@ -40,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultSet>,
     /// (method, path as sent) → counts.
     pub(crate) log: Mutex<BTreeMap<(String, String), RequestCount>>,
+    /// Webhook subscriptions and the delivery of events.
+    pub(crate) hub: Hub,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicked handler must not stop the emulator).
@@ -184,7 +187,10 @@ async fn handle(
     }
     let (service, reply) = {
         let mut state = lock(&shared.state);
-        routes::dispatch(&mut state, shared.key.as_bytes(), &request)
+        let answer = routes::dispatch(&mut state, shared.key.as_bytes(), &request);
+        // Under the lock, so that events reach the subscriptions in the order of the operations.
+        shared.hub.publish(state.take_events());
+        answer
     };
     lock(&shared.log).entry(key).or_default().handled += 1;
     match plan.fault {
@@ -218,7 +224,11 @@ fn admin_route(shared: &Shared, req: &Request, admin: &str) -> Reply {
                 .collect();
             Reply::json(200, &json!({ "value": value }))
         }
-        _ => AcsError::not_found("No such emulator control endpoint.").to_reply(),
+        (method, path) => {
+            subscriptions::admin(shared, method, path, &req.body).unwrap_or_else(|| {
+                AcsError::not_found("No such emulator control endpoint.").to_reply()
+            })
+        }
     }
 }
 

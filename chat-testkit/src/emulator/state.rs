@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use chat_core::{AccessKey, Timestamp};
 
 use super::errors::AcsError;
+use super::events::EventRecord;
 use super::tokens::{self, Claims, TokenError};
 
 /// Where the emulator's time comes from.
@@ -122,6 +123,9 @@ pub(crate) struct State {
     next_token_seq: u64,
     last_millis: i128,
     next_user: u64,
+    /// Events the last operation caused, for the webhook subscriptions; `None` while there is
+    /// no subscription (then no event is built).
+    outbox: Option<Vec<EventRecord>>,
 }
 
 impl State {
@@ -137,7 +141,30 @@ impl State {
             next_token_seq: 1,
             last_millis: 0,
             next_user: 1,
+            outbox: None,
         }
+    }
+
+    /// From now on, operations build the events they cause.
+    pub(crate) fn publish_events(&mut self) {
+        self.outbox.get_or_insert_with(Vec::new);
+    }
+
+    /// Whether operations build events.
+    pub(crate) fn publishing_events(&self) -> bool {
+        self.outbox.is_some()
+    }
+
+    /// Queues events an operation caused.
+    pub(crate) fn queue_events(&mut self, records: Vec<EventRecord>) {
+        if let Some(outbox) = &mut self.outbox {
+            outbox.extend(records);
+        }
+    }
+
+    /// Takes the queued events.
+    pub(crate) fn take_events(&mut self) -> Vec<EventRecord> {
+        self.outbox.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The current time, to the millisecond.

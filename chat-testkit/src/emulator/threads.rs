@@ -108,6 +108,7 @@ pub(crate) fn create(
     let result = Value::Object(result);
     state.thread_order.push(id.clone());
     state.threads.insert(id.clone(), thread);
+    super::events::thread_created(state, &id, &ctx.claims.user);
     if let Some(key) = repeatability.filter(|k| !k.is_empty()) {
         state
             .repeatability
@@ -217,11 +218,12 @@ pub(crate) fn update(state: &mut State, ctx: &Ctx<'_>, id: &str, body: &[u8]) ->
             &mut thread,
             Content::Topic {
                 topic,
-                initiator: caller,
+                initiator: caller.clone(),
             },
         );
     }
     state.threads.insert(thread.id.clone(), thread);
+    super::events::thread_updated(state, id, &caller);
     Ok(Reply::empty(204))
 }
 
@@ -240,6 +242,7 @@ pub(crate) fn delete(state: &mut State, ctx: &Ctx<'_>, id: &str) -> Handled {
     }
     if thread.deleted_on.is_none() {
         thread.deleted_on = Some(now);
+        super::events::thread_deleted(state, id, &ctx.claims.user);
     }
     Ok(Reply::empty(204))
 }
