@@ -10,5 +10,6 @@
 pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
 
 pub mod emulator;
+pub mod tls;
 pub mod recording;
 pub mod replay;

@@ -56,6 +56,31 @@
 //! - `shareHistoryTime` is stored and returned, but does not hide older messages.
 //! - Teams token exchange is refused (401): there is no Microsoft Entra ID offline.
 //!
+//! # TLS
+//!
+//! [`EmulatorBuilder::tls`] serves HTTPS: at start a certificate authority is generated
+//! ([`crate::tls::TestCa`], rcgen, rustls on ring) and signs a certificate for [`TLS_NAMES`].
+//! The endpoint becomes `https://127.0.0.1:PORT` and links (`nextLink`, `Location`) use it. A
+//! client trusts [`Emulator::root_certificate_der`] (or the PEM) and nothing else:
+//!
+//! ```
+//! use chat_testkit::emulator::Emulator;
+//! use chat_ureq::{ClientOptions, IdentityClient};
+//!
+//! let emulator = Emulator::builder().tls().start().unwrap();
+//! let options = ClientOptions::default()
+//!     .add_root_certificate(emulator.root_certificate_der().unwrap());
+//! let identity =
+//!     IdentityClient::from_connection_string_with_options(&emulator.connection_string(), options)
+//!         .unwrap();
+//! let user = identity.create_user().call().unwrap().user;
+//! # let _ = user;
+//! ```
+//!
+//! [`EmulatorBuilder::tls_names`] issues the certificate for other names instead (a client
+//! that connects to `127.0.0.1` then fails on a certificate for another host). The standalone
+//! `acs-emulator --tls` writes the authority's PEM to a file and prints its path.
+//!
 //! # Fault injection
 //!
 //! [`Emulator::inject`] adds a [`FaultRule`]: a [`Fault`] (latency; 429/503/500 or any status
@@ -102,6 +127,11 @@ pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use server::{lock, Shared};
 use state::{Clock, State};
 
+use crate::tls::TestCa;
+
+/// The names the certificate of a TLS emulator is valid for, unless told otherwise.
+pub const TLS_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
 /// How many requests the emulator saw for one (method, path).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -117,6 +147,7 @@ pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     key_base64: String,
+    tls: Option<TestCa>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -128,6 +159,8 @@ pub struct EmulatorBuilder {
     clock_start: Option<SystemTime>,
     port: u16,
     resource_id: Option<String>,
+    /// `Some(names)`: serve HTTPS with a certificate for these names.
+    tls_names: Option<Vec<String>>,
 }
 
 impl EmulatorBuilder {
@@ -160,9 +193,36 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS instead of HTTP, with a certificate for [`TLS_NAMES`] signed by a
+    /// certificate authority generated at start ([`Emulator::root_certificate_der`] is what a
+    /// client trusts).
+    #[must_use]
+    pub fn tls(self) -> Self {
+        self.tls_names(&TLS_NAMES)
+    }
+
+    /// Serves HTTPS with a certificate for `names` (DNS names or IP addresses) only; a client
+    /// connecting to any other name fails its handshake (a certificate for another host).
+    #[must_use]
+    pub fn tls_names(mut self, names: &[&str]) -> Self {
+        self.tls_names = Some(names.iter().map(|n| (*n).to_owned()).collect());
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on a thread of its own (with its own tokio runtime),
     /// so this works from sync code and from inside a tokio runtime alike.
+    ///
+    /// # Panics
+    ///
+    /// If a name given to [`EmulatorBuilder::tls_names`] is neither an IP address nor a DNS
+    /// name.
     pub fn start(self) -> io::Result<Emulator> {
+        let tls = self.tls_names.as_ref().map(|names| {
+            let ca = TestCa::new();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let acceptor = tokio_rustls::TlsAcceptor::from(ca.issue(&names).server_config());
+            (ca, acceptor)
+        });
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -186,7 +246,9 @@ impl EmulatorBuilder {
             key: AccessKey::from_bytes(key.clone()),
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
+            scheme: if tls.is_some() { "https" } else { "http" },
         });
+        let (tls, acceptor) = tls.unzip();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -199,7 +261,7 @@ impl EmulatorBuilder {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    server::serve(listener, server_shared, async {
+                    server::serve(listener, server_shared, acceptor, async {
                         let _ = rx.await;
                     })
                     .await;
@@ -209,6 +271,7 @@ impl EmulatorBuilder {
             shared,
             addr,
             key_base64: STANDARD.encode(&key),
+            tls,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -234,9 +297,22 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when serving TLS.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.shared.scheme, self.addr)
+    }
+
+    /// The certificate (DER) a client trusts to reach a TLS emulator, e.g. through
+    /// `ClientOptions::add_root_certificate`: the authority that signed the emulator's
+    /// certificate, made for this emulator alone. `None` when serving plain HTTP.
+    pub fn root_certificate_der(&self) -> Option<&[u8]> {
+        self.tls.as_ref().map(TestCa::certificate_der)
+    }
+
+    /// [`Emulator::root_certificate_der`] as PEM (for `ClientOptions::add_root_certificates_pem`,
+    /// a file, or another language's HTTP stack).
+    pub fn root_certificate_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(TestCa::certificate_pem)
     }
 
     /// The socket address it listens on.
@@ -244,7 +320,7 @@ impl Emulator {
         self.addr
     }
 
-    /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>`.
+    /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>` (`https://` when serving TLS).
     pub fn connection_string(&self) -> String {
         format!(
             "endpoint={}/;accesskey={}",

@@ -17,7 +17,7 @@ pub(crate) struct Request {
     /// Header names lower-cased.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
-    /// `http://<Host header>`: where `nextLink` and `Location` point.
+    /// `http://<Host header>` (`https://` over TLS): where `nextLink` and `Location` point.
     pub(crate) base: String,
 }
 
