@@ -10,6 +10,7 @@
 pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
 
 pub mod emulator;
+pub mod faulty;
 pub mod tls;
 pub mod recording;
 pub mod replay;
