@@ -1,7 +1,9 @@
 //! # chat-testkit
 //!
 //! Offline testing for the ACS Chat client: recorded sessions of the real service and their
-//! replay, and an emulator of the service.
+//! replay, and an emulator of the service (over HTTP or TLS). For tests of the transports
+//! themselves: test certificates ([`tls`]), endpoints that fail at the connection level
+//! ([`faulty`]) and an HTTP CONNECT proxy that records what it relays ([`proxy`]).
 #![forbid(unsafe_code)]
 
 /// The recorded sessions of the live service that this repository carries
@@ -11,6 +13,7 @@ pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recording
 
 pub mod emulator;
 pub mod faulty;
-pub mod tls;
+pub mod proxy;
 pub mod recording;
 pub mod replay;
+pub mod tls;
