@@ -32,7 +32,10 @@ An offline emulator of Azure Communication Services Chat + Identity on 127.0.0.1
   -h, --help          print this help
 
 Prints `listening on <endpoint>` and `connection string: <connection string>`, then
-serves until Ctrl-C. Fault rules: POST /_emulator/faults (see the chat_testkit docs).";
+serves until Ctrl-C. Fault rules: POST /_emulator/faults (see the chat_testkit docs).
+Identity calls are HMAC-signed with the access key, or carry `Authorization: Bearer` with
+a Microsoft Entra ID token for https://communication.azure.com from the emulator's test
+issuer (HS256 with a published key; see chat_testkit::emulator::entra).";
 
 fn main() -> ExitCode {
     match run() {

@@ -35,7 +35,11 @@
 //! # Authentication
 //!
 //! Identity calls are HMAC-SHA256 signed with the emulator's access key (as
-//! `chat_core::auth::hmac::sign` and the official SDKs do; the host is the `Host` header).
+//! `chat_core::auth::hmac::sign` and the official SDKs do; the host is the `Host` header), or
+//! carry `Authorization: Bearer <token>` with a Microsoft Entra ID token for
+//! `https://communication.azure.com` from the emulator's test issuer: [`entra::test_token`]
+//! mints one, and [`entra`] documents what is checked (audience, issuer, signature, expiry; a
+//! token failing any check gets the service's 401).
 //! Chat calls carry `Authorization: Bearer <token>`, a JWT the emulator signed: a bad, expired
 //! or revoked token, or one of a deleted user, is 401; a caller that is not a participant of
 //! the thread is 403; a missing thread is 404. Scopes: create/update/delete thread need
@@ -95,6 +99,7 @@
 //! [`Emulator::request_count`] says how many requests were received for a (method, path) and
 //! how many reached the service logic, so a test can assert that the service acted once.
 
+pub mod entra;
 mod errors;
 mod faults;
 mod identity;

@@ -134,7 +134,7 @@ fn identity_route(
     segs: &[&str],
 ) -> Result<Reply, AcsError> {
     wire::check_identity_version(req.query.get("api-version"))?;
-    identity::verify_hmac(key, &state.clock, req)?;
+    identity::authenticate(key, &state.clock, req)?;
     let body = req.body.as_slice();
     match (req.method.as_str(), segs) {
         ("POST", ["identities"]) => identity::create(state, body),
