@@ -21,14 +21,12 @@ use std::time::Duration;
 
 use socket2::{Domain, SockRef, Socket, Type};
 
+use crate::net;
 use crate::tls::ServerCertificate;
 
 /// A host name that never resolves: `.invalid` is reserved for that (RFC 6761), so resolvers
 /// answer "no such name" at once, offline included.
 pub const UNRESOLVABLE_HOST: &str = "nonexistent-acs-resource.invalid";
-
-/// The largest request head a [`Server`] reads.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How long a [`FullBacklog`] waits for each probe connect before it calls the backlog full.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -136,7 +134,7 @@ pub struct Server {
 struct Counts {
     connections: AtomicUsize,
     requests: AtomicUsize,
-    stop: AtomicBool,
+    stop: Arc<AtomicBool>,
 }
 
 impl Server {
@@ -163,20 +161,15 @@ impl Server {
         let counts = Arc::new(Counts::default());
         let shared = Arc::clone(&counts);
         let secure = tls.is_some();
-        std::thread::Builder::new()
-            .name(format!("faulty-{}", addr.port()))
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if shared.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    shared.connections.fetch_add(1, Ordering::SeqCst);
-                    let counts = Arc::clone(&shared);
-                    let tls = tls.clone();
-                    std::thread::spawn(move || serve(stream, tls, misbehaviour, &counts));
-                }
-            })?;
+        net::accept_loop(
+            listener,
+            format!("faulty-{}", addr.port()),
+            Arc::clone(&counts.stop),
+            move |stream| {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                serve(stream, tls.clone(), misbehaviour, &shared);
+            },
+        )?;
         Ok(Self {
             addr,
             tls: secure,
@@ -208,9 +201,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.counts.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag.
-        let _ = TcpStream::connect(self.addr);
+        net::stop_accepting(&self.counts.stop, self.addr);
     }
 }
 
@@ -296,29 +287,16 @@ fn reset(stream: &TcpStream) {
 
 /// Reads one request head and its `content-length` body.
 fn read_request(stream: &mut impl Read) -> io::Result<()> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if buffer.len() > MAX_HEAD_BYTES {
-            return Err(io::Error::other("request head too large"));
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        buffer.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    };
-    let head = String::from_utf8_lossy(buffer.get(..head_end).unwrap_or_default()).into_owned();
+    let (head, rest) = net::read_head(stream)?;
+    let head = String::from_utf8_lossy(&head).into_owned();
     let length = head
         .split("\r\n")
         .filter_map(|line| line.split_once(':'))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
         .and_then(|(_, value)| value.trim().parse::<usize>().ok())
         .unwrap_or(0);
-    let mut remaining = (head_end + length).saturating_sub(buffer.len());
+    let mut remaining = length.saturating_sub(rest.len());
+    let mut chunk = [0u8; 4096];
     while remaining > 0 {
         let n = stream.read(&mut chunk)?;
         if n == 0 {

@@ -31,9 +31,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
+
+use super::tokens::{self, TokenError};
 
 /// The audience the emulator accepts: the ACS resource, as Entra ID names it in tokens.
 pub const AUDIENCE: &str = "https://communication.azure.com";
@@ -133,13 +133,11 @@ impl TestToken {
             "exp": unix_seconds(self.expires),
             "ver": "2.0",
         });
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(payload.to_string())
-        );
-        let signature = URL_SAFE_NO_PAD.encode(mac(key, &signing_input));
-        format!("{signing_input}.{signature}")
+        tokens::hs256(
+            key,
+            &URL_SAFE_NO_PAD.encode(header.to_string()),
+            &URL_SAFE_NO_PAD.encode(payload.to_string()),
+        )
     }
 }
 
@@ -173,12 +171,6 @@ impl std::fmt::Display for Rejection {
 
 /// Checks a bearer token of the test issuer at `now`.
 pub(crate) fn verify(token: &str, now: SystemTime) -> Result<(), Rejection> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Rejection::Malformed);
-    };
     let decode = |part: &str| -> Result<Value, Rejection> {
         URL_SAFE_NO_PAD
             .decode(part)
@@ -186,19 +178,17 @@ pub(crate) fn verify(token: &str, now: SystemTime) -> Result<(), Rejection> {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or(Rejection::Malformed)
     };
-    let head = decode(header)?;
+    // The header first: a token of another issuer (say RS256) names a key this one lacks.
+    let head = decode(token.split('.').next().unwrap_or_default())?;
     if head.get("alg").and_then(Value::as_str) != Some("HS256")
         || head.get("kid").and_then(Value::as_str) != Some(KEY_ID)
     {
         return Err(Rejection::UnknownKey);
     }
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| Rejection::Malformed)?;
-    let mut m = Hmac::<Sha256>::new_from_slice(SIGNING_KEY).map_err(|_| Rejection::Malformed)?;
-    m.update(format!("{header}.{payload}").as_bytes());
-    m.verify_slice(&signature)
-        .map_err(|_| Rejection::BadSignature)?;
+    let (_, payload) = tokens::verified_parts(SIGNING_KEY, token).map_err(|e| match e {
+        TokenError::BadSignature => Rejection::BadSignature,
+        _ => Rejection::Malformed,
+    })?;
     let claims = decode(payload)?;
     let audience_ok = match claims.get("aud") {
         Some(Value::String(aud)) => aud == AUDIENCE,
@@ -231,15 +221,6 @@ fn unix_seconds(t: SystemTime) -> i64 {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
-}
-
-fn mac(key: &[u8], input: &str) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let Ok(mut m) = Hmac::<Sha256>::new_from_slice(key) else {
-        return Vec::new();
-    };
-    m.update(input.as_bytes());
-    m.finalize().into_bytes().to_vec()
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ mod relay;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use base64::engine::general_purpose::STANDARD;
@@ -127,21 +127,15 @@ impl ConnectProxyBuilder {
             expected_authorization: expected,
             log: Mutex::new(Vec::new()),
             streams: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
+            stop: Arc::new(AtomicBool::new(false)),
         });
         let serving = Arc::clone(&state);
-        std::thread::Builder::new()
-            .name(format!("connect-proxy-{}", addr.port()))
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if serving.stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&serving);
-                    std::thread::spawn(move || relay::serve(stream, &state));
-                }
-            })?;
+        crate::net::accept_loop(
+            listener,
+            format!("connect-proxy-{}", addr.port()),
+            Arc::clone(&state.stop),
+            move |stream| relay::serve(stream, &serving),
+        )?;
         Ok(ConnectProxy {
             handle: Arc::new(Handle {
                 addr,
@@ -174,7 +168,7 @@ struct State {
     log: Mutex<Vec<Arc<Mutex<ProxiedRequest>>>>,
     /// Every socket opened (client and origin sides), to cut them at the end.
     streams: Mutex<Vec<TcpStream>>,
-    stop: AtomicBool,
+    stop: Arc<AtomicBool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -261,9 +255,8 @@ impl std::fmt::Debug for ConnectProxy {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.state.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag, then cut every open connection.
-        let _ = TcpStream::connect(self.addr);
+        crate::net::stop_accepting(&self.state.stop, self.addr);
+        // Then cut every open connection.
         for stream in lock(&self.state.streams).drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }

@@ -8,9 +8,6 @@ use std::time::Duration;
 
 use super::{lock, ProxiedRequest, ProxyBehaviour, State, MAX_RECORDED_BYTES};
 
-/// The largest request head the proxy reads.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
-
 /// How long the proxy tries to reach an origin.
 const ORIGIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -22,7 +19,7 @@ pub(super) fn serve(mut client: TcpStream, state: &State) {
     if let Ok(clone) = client.try_clone() {
         lock(&state.streams).push(clone);
     }
-    let Ok((head, rest)) = read_head(&mut client) else {
+    let Ok((head, rest)) = crate::net::read_head(&mut client) else {
         return;
     };
     let Some(request) = parse_head(&head) else {
@@ -205,26 +202,6 @@ fn answer(client: &mut TcpStream, status: u16) -> io::Result<()> {
     client.write_all(out.as_bytes())?;
     client.flush()?;
     client.shutdown(Shutdown::Write)
-}
-
-/// Reads up to the end of the request head; returns the head and whatever followed it.
-fn read_head(stream: &mut TcpStream) -> io::Result<(Vec<u8>, Vec<u8>)> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = buffer.split_off(i + 4);
-            return Ok((buffer, rest));
-        }
-        if buffer.len() > MAX_HEAD_BYTES {
-            return Err(io::Error::other("request head too large"));
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        buffer.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
 }
 
 fn parse_head(head: &[u8]) -> Option<ProxiedRequest> {
