@@ -4,24 +4,12 @@
 
 #[path = "../../chat-ureq/tests/failures/mod.rs"]
 mod failures;
-
-use std::sync::OnceLock;
+mod runtime;
 
 use chat_core::{Error, Operation};
 use chat_hyper::{CommunicationTokenCredential, HyperRunner};
 use failures::Drive;
-use tokio::runtime::Runtime;
-
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-    })
-}
+use runtime::runtime;
 
 impl Drive for HyperRunner {
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {

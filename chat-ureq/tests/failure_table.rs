@@ -4,23 +4,10 @@
 //! run in `proxy_env.rs`.
 
 mod failures;
+#[path = "failures/ureq.rs"]
+mod ureq_drive;
 
-use chat_core::{Error, Operation};
-use chat_ureq::{CommunicationTokenCredential, UreqRunner};
-use failures::Drive;
-
-impl Drive for UreqRunner {
-    fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {
-        call
-    }
-
-    fn credential() -> CommunicationTokenCredential {
-        CommunicationTokenCredential::new(chat_core::AccessToken::new(
-            "table-token",
-            std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
-        ))
-    }
-}
+use chat_ureq::UreqRunner;
 
 #[test]
 fn every_connection_failure_is_classified_as_the_table_says() {

@@ -8,26 +8,13 @@
 //! which sets the variables before it builds any client.
 
 mod failures;
+#[path = "failures/ureq.rs"]
+mod ureq_drive;
 
 use chat_core::identity::TokenScope;
-use chat_core::{Error, Operation};
 use chat_testkit::emulator::Emulator;
 use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
-use chat_ureq::{ClientOptions, CommunicationTokenCredential, IdentityClient, UreqRunner};
-use failures::Drive;
-
-impl Drive for UreqRunner {
-    fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {
-        call
-    }
-
-    fn credential() -> CommunicationTokenCredential {
-        CommunicationTokenCredential::new(chat_core::AccessToken::new(
-            "table-token",
-            std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
-        ))
-    }
-}
+use chat_ureq::{ClientOptions, IdentityClient, UreqRunner};
 
 #[test]
 fn https_proxy_from_the_environment_tunnels_and_its_failures_follow_the_table() {

@@ -1,6 +1,8 @@
 //! The rows of the failure table and the far end each one runs against (chat_testkit's
 //! `faulty` endpoints, its test CA, its CONNECT proxy).
 
+use std::sync::Arc;
+
 use chat_core::client::ClientOptions;
 use chat_testkit::faulty::{self, FullBacklog, Misbehaviour, Server};
 use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
@@ -92,19 +94,32 @@ fn loopback_http() -> ClientOptions {
     ClientOptions::default().allow_loopback_http(true)
 }
 
-fn misbehaving(misbehaviour: Misbehaviour, options: ClientOptions) -> Target {
-    let server = Server::start(misbehaviour).expect("faulty server");
-    let endpoint = server.url();
-    let server = std::sync::Arc::new(server);
-    let counted = std::sync::Arc::clone(&server);
+/// A target served by `server` at `endpoint`, whose tries `count` counts.
+fn served(
+    server: Server,
+    endpoint: String,
+    options: ClientOptions,
+    count: fn(&Server) -> usize,
+) -> Target {
+    let server = Arc::new(server);
+    let counted = Arc::clone(&server);
     Target {
         endpoint,
         options,
-        tries: Some(Box::new(move || counted.requests())),
+        tries: Some(Box::new(move || count(&counted))),
         _keep: Box::new(server),
     }
 }
 
+/// A plain-HTTP server that misbehaves after reading each request (a try).
+fn misbehaving(misbehaviour: Misbehaviour, options: ClientOptions) -> Target {
+    let server = Server::start(misbehaviour).expect("faulty server");
+    let endpoint = server.url();
+    served(server, endpoint, options, Server::requests)
+}
+
+/// A TLS server with a certificate for `names` from a test authority the client trusts or not;
+/// each try is a connection.
 fn tls(names: &[&str], trust: bool) -> Target {
     let ca = TestCa::new();
     let server = Server::start_tls(Misbehaviour::NoResponse, &ca.issue(names)).expect("tls server");
@@ -115,28 +130,15 @@ fn tls(names: &[&str], trust: bool) -> Target {
         // The default roots (webpki's): the test authority is not among them.
         ClientOptions::default()
     };
-    let server = std::sync::Arc::new(server);
-    let counted = std::sync::Arc::clone(&server);
-    Target {
-        endpoint,
-        options,
-        tries: Some(Box::new(move || counted.connections())),
-        _keep: Box::new(server),
-    }
+    served(server, endpoint, options, Server::connections)
 }
 
 /// An `https://` endpoint served by a plain-TCP server: the handshake never gets an answer.
 fn handshake(misbehaviour: Misbehaviour) -> Target {
     let server = Server::start(misbehaviour).expect("faulty server");
     let endpoint = format!("https://{}", server.local_addr());
-    let server = std::sync::Arc::new(server);
-    let counted = std::sync::Arc::clone(&server);
-    Target {
-        endpoint,
-        options: ClientOptions::default().per_try_timeout(SHORT_TRY),
-        tries: Some(Box::new(move || counted.connections())),
-        _keep: Box::new(server),
-    }
+    let options = ClientOptions::default().per_try_timeout(SHORT_TRY);
+    served(server, endpoint, options, Server::connections)
 }
 
 /// The far end of a row that needs no proxy.
