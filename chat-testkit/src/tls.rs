@@ -15,6 +15,7 @@
 //! # let _ = config;
 //! ```
 
+use std::io;
 use std::sync::Arc;
 
 use rcgen::{
@@ -67,12 +68,25 @@ impl TestCa {
     ///
     /// # Panics
     ///
-    /// If a name is neither an IP address nor a valid DNS name.
+    /// If a name is neither an IP address nor an ASCII DNS name (see [`TestCa::try_issue`]).
     pub fn issue(&self, names: &[&str]) -> ServerCertificate {
+        match self.try_issue(names) {
+            Ok(certificate) => certificate,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`TestCa::issue`], with an `InvalidInput` error for a name that is neither an IP address
+    /// nor an ASCII DNS name.
+    pub fn try_issue(&self, names: &[&str]) -> io::Result<ServerCertificate> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let key = KeyPair::generate().expect("rcgen generates a P-256 key");
-        let mut params = CertificateParams::new(names.clone())
-            .unwrap_or_else(|e| panic!("invalid certificate names {names:?}: {e}"));
+        let invalid = |e: rcgen::Error| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot issue a certificate for {names:?}: {e}"),
+            )
+        };
+        let mut params = CertificateParams::new(names.clone()).map_err(invalid)?;
         params.distinguished_name.push(
             DnType::CommonName,
             names.first().map_or("chat-testkit server", String::as_str),
@@ -80,14 +94,15 @@ impl TestCa {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
+        let key = KeyPair::generate().map_err(invalid)?;
         let certificate = params
             .signed_by(&key, &self.certificate, &self.key)
-            .expect("rcgen signs a server certificate");
-        ServerCertificate {
+            .map_err(invalid)?;
+        Ok(ServerCertificate {
             chain: vec![certificate.der().clone(), self.certificate.der().clone()],
             key: key.serialize_der(),
             names,
-        }
+        })
     }
 }
 
@@ -165,6 +180,8 @@ mod tests {
         let pem = ca.certificate_pem();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
         assert!(format!("{ca:?} {server:?}").contains("localhost"));
+        let err = ca.try_issue(&["naïve.example"]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         let _ = server.server_config();
     }
 }

@@ -2,12 +2,13 @@
 //! the Entra ID test issuer ([`super::entra`]); create user (with or without a token), issue
 //! token, revoke tokens, delete user.
 //!
-//! Every identity request must carry `x-ms-date`, `x-ms-content-sha256` (base64 SHA-256 of the
+//! An HMAC-signed request must carry `x-ms-date`, `x-ms-content-sha256` (base64 SHA-256 of the
 //! body, checked) and `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>`,
 //! signed over `METHOD\npath-and-query\ndate;host;content-hash` with the emulator's access key,
 //! where host is the request's `Host` header and path-and-query the request target as received.
 //! With the real clock, `x-ms-date` must be within 15 minutes of now. A signature over the
-//! percent-decoded target is accepted too (Microsoft's async Python clients sign that way).
+//! percent-decoded target is accepted too (Microsoft's async Python clients sign that way). A
+//! request with `Authorization: Bearer` is checked as [`super::entra`] says instead.
 
 use std::time::{Duration, SystemTime};
 

@@ -58,7 +58,8 @@
 //!   list newest first; threads by latest activity (deleted threads are left out);
 //!   participants in joining order; read receipts (one per reader, the latest) oldest first.
 //! - `shareHistoryTime` is stored and returned, but does not hide older messages.
-//! - Teams token exchange is refused (401): there is no Microsoft Entra ID offline.
+//! - Teams token exchange is refused (401): it would need a Teams user's Entra ID token, which
+//!   the test issuer does not stand in for.
 //!
 //! # TLS
 //!
@@ -215,19 +216,20 @@ impl EmulatorBuilder {
     }
 
     /// Binds 127.0.0.1 and starts serving on a thread of its own (with its own tokio runtime),
-    /// so this works from sync code and from inside a tokio runtime alike.
-    ///
-    /// # Panics
-    ///
-    /// If a name given to [`EmulatorBuilder::tls_names`] is neither an IP address nor a DNS
-    /// name.
+    /// so this works from sync code and from inside a tokio runtime alike. An `InvalidInput`
+    /// error when a name given to [`EmulatorBuilder::tls_names`] is neither an IP address nor an
+    /// ASCII DNS name.
     pub fn start(self) -> io::Result<Emulator> {
-        let tls = self.tls_names.as_ref().map(|names| {
-            let ca = TestCa::new();
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let acceptor = tokio_rustls::TlsAcceptor::from(ca.issue(&names).server_config());
-            (ca, acceptor)
-        });
+        let tls = match &self.tls_names {
+            Some(names) => {
+                let ca = TestCa::new();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let certificate = ca.try_issue(&names)?;
+                let acceptor = tokio_rustls::TlsAcceptor::from(certificate.server_config());
+                Some((ca, acceptor))
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
