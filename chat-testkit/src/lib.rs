@@ -14,7 +14,7 @@ pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recording
 pub mod emulator;
 pub mod faulty;
 mod net;
-pub mod proxy;
+pub mod http_proxy;
 pub mod recording;
 pub mod replay;
 pub mod tls;

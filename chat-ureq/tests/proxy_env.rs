@@ -13,7 +13,7 @@ mod ureq_drive;
 
 use chat_core::identity::TokenScope;
 use chat_testkit::emulator::Emulator;
-use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
+use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 use chat_ureq::{ClientOptions, IdentityClient, UreqRunner};
 
 #[test]

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use chat_core::client::{ChatClient, ClientOptions, Connect};
 use chat_core::retry::{decide, Outcome, RetryDecision};
 use chat_core::{Error, Idempotency, Operation, RetryOptions, TransportError, TransportErrorKind};
-use chat_testkit::proxy::ConnectProxy;
+use chat_testkit::http_proxy::ConnectProxy;
 
 pub(crate) use rows::{Row, ROWS};
 

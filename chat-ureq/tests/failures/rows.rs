@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chat_core::client::ClientOptions;
 use chat_testkit::faulty::{self, FullBacklog, Misbehaviour, Server};
-use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
+use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 use chat_testkit::tls::TestCa;
 
 use super::{Op, Target, SHORT_TRY};

@@ -8,7 +8,7 @@
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
 //!
-//! use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
+//! use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 //!
 //! let proxy = ConnectProxy::builder().basic_auth("user", "secret").start().unwrap();
 //! assert!(proxy.url_with_credentials().unwrap().starts_with("http://user:secret@127.0.0.1:"));

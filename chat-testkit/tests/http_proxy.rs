@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_testkit::emulator::Emulator;
-use chat_testkit::proxy::{ConnectProxy, ProxyBehaviour};
+use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 use rustls::pki_types::ServerName;
 
 /// Connects to the proxy and sends `request_line` with `headers`; returns the stream and the
