@@ -3,7 +3,7 @@
 //! Offline testing for the ACS Chat client: recorded sessions of the real service and their
 //! replay, and an emulator of the service (over HTTP or TLS). For tests of the transports
 //! themselves: test certificates ([`tls`]), endpoints that fail at the connection level
-//! ([`faulty`]) and an HTTP CONNECT proxy that records what it relays ([`proxy`]).
+//! ([`faulty`]) and an HTTP CONNECT proxy that records what it relays ([`http_proxy`]).
 #![forbid(unsafe_code)]
 
 /// The recorded sessions of the live service that this repository carries
