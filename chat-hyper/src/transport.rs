@@ -12,7 +12,7 @@ use chat_core::http::{HeaderMap, Method, Request, Response};
 use chat_core::{Error, TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls::{ClientConfig, RootCertStore};
@@ -74,7 +74,9 @@ impl Transport {
         request: Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let request = wire_order(request).map(|body| Full::new(Bytes::from(body)));
+        let mut request = wire_order(request).map(|body| Full::new(Bytes::from(body)));
+        // Whether the pool handed this request a connection: until it did, nothing was written.
+        let connection = capture_connection(&mut request);
         let exchange = async {
             let response = self.client.request(request).await.map_err(classify)?;
             let (parts, body) = response.into_parts();
@@ -87,6 +89,12 @@ impl Transport {
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
+            Err(_) if connection.connection_metadata().is_none() => {
+                Err(TransportError::before_sending(
+                    TransportErrorKind::Timeout,
+                    format!("no connection within {timeout:?}"),
+                ))
+            }
             Err(_) => Err(TransportError::after_sending(
                 TransportErrorKind::Timeout,
                 format!("no complete response within {timeout:?}"),
@@ -132,30 +140,37 @@ fn sources<'a>(
     std::iter::successors(Some(e), |e: &&'a (dyn StdError + 'static)| (*e).source())
 }
 
-/// Maps a failure of the pooled client: connect and TLS failures happen before anything is
-/// written; anything else may come after the request left.
+/// Maps a failure of the pooled client. A connector failure (name resolution, TCP connect, TLS
+/// handshake) happened before anything was written: an untrusted or mismatched certificate is
+/// [`TransportErrorKind::Tls`], running out of time a timeout, anything else
+/// [`TransportErrorKind::Connect`]. Any other failure came on a connection that was up, after
+/// the request may have been written.
 fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
     use TransportErrorKind as K;
     let message = sources(&e)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ");
-    if sources(&e).any(is_rustls) {
-        return TransportError::before_sending(K::Tls, message);
-    }
+    let tls = sources(&e).any(is_rustls);
     if e.is_connect() {
         let timed_out = sources(&e).any(|s| {
             s.downcast_ref::<io::Error>()
                 .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
         });
-        let kind = if timed_out { K::Timeout } else { K::Connect };
+        let kind = if tls {
+            K::Tls
+        } else if timed_out {
+            K::Timeout
+        } else {
+            K::Connect
+        };
         return TransportError::before_sending(kind, message);
     }
     let parse = sources(&e).any(|s| {
         s.downcast_ref::<hyper::Error>()
             .is_some_and(hyper::Error::is_parse)
     });
-    let kind = if parse { K::Protocol } else { K::Io };
+    let kind = if parse || tls { K::Protocol } else { K::Io };
     TransportError::after_sending(kind, message)
 }
 

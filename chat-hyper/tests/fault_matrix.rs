@@ -6,26 +6,14 @@
 
 #[path = "../../chat-ureq/tests/matrix/mod.rs"]
 mod matrix;
-
-use std::sync::OnceLock;
+mod runtime;
 
 use chat_core::client::PendingList;
 use chat_core::{AccessToken, Error, ListOperation, Operation};
 use chat_hyper::{CommunicationTokenCredential, HyperRunner};
 use futures_util::StreamExt;
 use matrix::{Drive, Refresh};
-use tokio::runtime::Runtime;
-
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-    })
-}
+use runtime::runtime;
 
 impl Drive for HyperRunner {
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {

@@ -1,7 +1,7 @@
 //! # chat-testkit
 //!
 //! Offline testing for the ACS Chat client: recorded sessions of the real service and their
-//! replay, and an emulator of the service.
+//! replay, and an emulator of the service (over HTTP or TLS).
 //!
 //! To test your own app the same way — record each test once against your resource, replay it
 //! offline in every `cargo test` after — start a [`TestSession`] in the test (see
@@ -9,6 +9,10 @@
 //! ([`replay::ReplayServer`]) also run standalone, for clients in any language:
 //! `chat-replay record --upstream <url or connection string> --out FILE` and
 //! `chat-replay serve FILE`.
+//!
+//! For tests of the transports themselves: test certificates ([`tls`]), endpoints that fail at
+//! the connection level ([`faulty`]) and an HTTP CONNECT proxy that records what it relays
+//! ([`http_proxy`]).
 #![forbid(unsafe_code)]
 
 /// The recorded sessions of the live service that this repository carries
@@ -17,10 +21,14 @@
 pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
 
 pub mod emulator;
+pub mod faulty;
+pub mod http_proxy;
 mod loopback;
+mod net;
 pub mod proxy;
 pub mod recording;
 pub mod replay;
 pub mod session;
+pub mod tls;
 
 pub use session::{SessionError, TestMode, TestSession};

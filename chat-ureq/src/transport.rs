@@ -52,7 +52,7 @@ impl Transport {
             .user_agent(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .build();
-        let connector = DefaultConnector::default().chain(Coalescing);
+        let connector = Setup(DefaultConnector::default()).chain(Coalescing);
         let agent = Agent::with_parts(config, connector, CachingResolver::default());
         Self { agent }
     }
@@ -133,51 +133,99 @@ pub(crate) fn wire_order(request: Request<Vec<u8>>) -> Request<Vec<u8>> {
 }
 
 /// Maps a failure of `Agent::run` (connect, send, read of the response head).
+///
+/// Whatever failed while the connection was being set up (name resolution, TCP connect, proxy
+/// CONNECT, TLS handshake) was classified where it happened and arrives as [`NotSent`]; the
+/// rest failed on a connection that was up, after the request may have been written.
 fn classify(e: ureq::Error) -> TransportError {
     use TransportErrorKind as K;
     let message = e.to_string();
     match e {
-        ureq::Error::Timeout(t) => {
-            if matches!(t, Timeout::Resolve | Timeout::Connect) {
-                TransportError::before_sending(K::Timeout, message)
-            } else {
-                TransportError::after_sending(K::Timeout, message)
-            }
+        ureq::Error::Other(other) => match other.downcast::<NotSent>() {
+            Ok(not_sent) => not_sent.0,
+            Err(other) => TransportError::after_sending(K::Io, other.to_string()),
+        },
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
+            TransportError::before_sending(K::Refused, message)
         }
+        // Set-up failures that did not come through `Setup` (a connector chain that produced
+        // no connection).
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
             TransportError::before_sending(K::Connect, message)
         }
-        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => {
-            TransportError::before_sending(K::Tls, message)
+        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => {
+            TransportError::before_sending(K::Timeout, message)
         }
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
-            TransportError::before_sending(K::Refused, message)
+        ureq::Error::Timeout(_) => TransportError::after_sending(K::Timeout, message),
+        ureq::Error::Io(io) if is_rustls(&io) => {
+            TransportError::after_sending(K::Protocol, message)
         }
-        ureq::Error::Io(io) => classify_io(&io, message),
-        ureq::Error::Protocol(_) => TransportError::after_sending(K::Protocol, message),
+        ureq::Error::Io(io) if matches!(io.kind(), io::ErrorKind::TimedOut) => {
+            TransportError::after_sending(K::Timeout, message)
+        }
+        ureq::Error::Protocol(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::Rustls(_) => TransportError::after_sending(K::Protocol, message),
         _ => TransportError::after_sending(K::Io, message),
     }
 }
 
-/// An I/O failure: refused or unreachable connections and TLS handshake failures happen before
-/// anything is written; anything else may come after the request left.
-fn classify_io(io: &io::Error, message: String) -> TransportError {
-    use io::ErrorKind as E;
+/// Maps a failure while the connection was being set up: nothing of the request was written,
+/// whatever the failure. An untrusted or mismatched certificate is [`TransportErrorKind::Tls`];
+/// running out of time is a timeout; anything else (no such host, refused, unreachable, a proxy
+/// that refused the tunnel or hung up, a connection closed during the handshake) is
+/// [`TransportErrorKind::Connect`].
+fn classify_setup(e: ureq::Error) -> TransportError {
     use TransportErrorKind as K;
-    if is_tls(io) {
-        return TransportError::before_sending(K::Tls, message);
-    }
-    match io.kind() {
-        E::ConnectionRefused | E::AddrNotAvailable | E::AddrInUse | E::NotFound => {
-            TransportError::before_sending(K::Connect, message)
-        }
-        E::TimedOut | E::WouldBlock => TransportError::after_sending(K::Timeout, message),
-        _ => TransportError::after_sending(K::Io, message),
+    let message = e.to_string();
+    let kind = match e {
+        ureq::Error::Other(other) => match other.downcast::<NotSent>() {
+            Ok(not_sent) => return not_sent.0,
+            Err(_) => K::Connect,
+        },
+        ureq::Error::Timeout(_) => K::Timeout,
+        ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => K::Tls,
+        ureq::Error::Io(io) if is_rustls(&io) => K::Tls,
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => K::Timeout,
+        ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl => K::Refused,
+        _ => K::Connect,
+    };
+    TransportError::before_sending(kind, message)
+}
+
+/// A set-up failure, classified by [`classify_setup`] where it happened, on its way through
+/// ureq (as `ureq::Error::Other`) to [`classify`].
+#[derive(Debug)]
+struct NotSent(TransportError);
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
     }
 }
 
-fn is_tls(io: &io::Error) -> bool {
-    is_rustls(io)
+impl std::error::Error for NotSent {}
+
+fn not_sent(e: ureq::Error) -> ureq::Error {
+    ureq::Error::Other(Box::new(NotSent(classify_setup(e))))
+}
+
+/// ureq's connector chain (proxy CONNECT, TCP, TLS handshake), whose failures all happen before
+/// the request is written: they leave it as [`NotSent`].
+#[derive(Debug)]
+struct Setup(DefaultConnector);
+
+impl Connector<()> for Setup {
+    type Out = Box<dyn UreqTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained).map_err(not_sent)
+    }
 }
 
 /// A rustls error, directly or inside (nested) `io::Error`s, whose `source()` skips their
@@ -229,7 +277,7 @@ impl Resolver for CachingResolver {
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let key = match (uri.scheme_str(), uri.authority()) {
             (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
-            _ => return self.inner.resolve(uri, config, timeout),
+            _ => return self.inner.resolve(uri, config, timeout).map_err(not_sent),
         };
         let now = Instant::now();
         {
@@ -240,7 +288,8 @@ impl Resolver for CachingResolver {
                 }
             }
         }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
+        // A name that does not resolve (or not in time) never reached the service.
+        let addrs = self.inner.resolve(uri, config, timeout).map_err(not_sent)?;
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= MAX_HOSTS {
             cache.clear();

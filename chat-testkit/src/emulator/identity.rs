@@ -1,12 +1,14 @@
-//! The identity service: HMAC-checked requests; create user (with or without a token), issue
+//! The identity service: requests authenticated by an HMAC signature or by a bearer token of
+//! the Entra ID test issuer ([`super::entra`]); create user (with or without a token), issue
 //! token, revoke tokens, delete user.
 //!
-//! Every identity request must carry `x-ms-date`, `x-ms-content-sha256` (base64 SHA-256 of the
+//! An HMAC-signed request must carry `x-ms-date`, `x-ms-content-sha256` (base64 SHA-256 of the
 //! body, checked) and `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>`,
 //! signed over `METHOD\npath-and-query\ndate;host;content-hash` with the emulator's access key,
 //! where host is the request's `Host` header and path-and-query the request target as received.
 //! With the real clock, `x-ms-date` must be within 15 minutes of now. A signature over the
-//! percent-decoded target is accepted too (Microsoft's async Python clients sign that way).
+//! percent-decoded target is accepted too (Microsoft's async Python clients sign that way). A
+//! request with `Authorization: Bearer` is checked as [`super::entra`] says instead.
 
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +32,24 @@ const SCOPES: [&str; 5] = [
 ];
 const DEFAULT_MINUTES: u64 = 1440;
 const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// Authenticates an identity request: `Authorization: Bearer` with a token of the Entra ID test
+/// issuer, or else an HMAC signature (401 otherwise).
+pub(crate) fn authenticate(key: &[u8], clock: &Clock, req: &Request) -> Result<(), AcsError> {
+    match req.header("authorization").and_then(bearer_token) {
+        Some(token) => super::entra::verify(token, SystemTime::now())
+            .map_err(|why| AcsError::unauthorized(why.to_string())),
+        None => verify_hmac(key, clock, req),
+    }
+}
+
+/// The token of a `Bearer` authorization (scheme in any case).
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
 
 /// Checks the HMAC signature of an identity request (401 otherwise).
 pub(crate) fn verify_hmac(key: &[u8], clock: &Clock, req: &Request) -> Result<(), AcsError> {

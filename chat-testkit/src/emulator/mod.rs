@@ -35,7 +35,11 @@
 //! # Authentication
 //!
 //! Identity calls are HMAC-SHA256 signed with the emulator's access key (as
-//! `chat_core::auth::hmac::sign` and the official SDKs do; the host is the `Host` header).
+//! `chat_core::auth::hmac::sign` and the official SDKs do; the host is the `Host` header), or
+//! carry `Authorization: Bearer <token>` with a Microsoft Entra ID token for
+//! `https://communication.azure.com` from the emulator's test issuer: [`entra::test_token`]
+//! mints one, and [`entra`] documents what is checked (audience, issuer, signature, expiry; a
+//! token failing any check gets the service's 401).
 //! Chat calls carry `Authorization: Bearer <token>`, a JWT the emulator signed: a bad, expired
 //! or revoked token, or one of a deleted user, is 401; a caller that is not a participant of
 //! the thread is 403; a missing thread is 404. Scopes: create/update/delete thread need
@@ -54,7 +58,33 @@
 //!   list newest first; threads by latest activity (deleted threads are left out);
 //!   participants in joining order; read receipts (one per reader, the latest) oldest first.
 //! - `shareHistoryTime` is stored and returned, but does not hide older messages.
-//! - Teams token exchange is refused (401): there is no Microsoft Entra ID offline.
+//! - Teams token exchange is refused (401): it would need a Teams user's Entra ID token, which
+//!   the test issuer does not stand in for.
+//!
+//! # TLS
+//!
+//! [`EmulatorBuilder::tls`] serves HTTPS: at start a certificate authority is generated
+//! ([`crate::tls::TestCa`], rcgen, rustls on ring) and signs a certificate for [`TLS_NAMES`].
+//! The endpoint becomes `https://127.0.0.1:PORT` and links (`nextLink`, `Location`) use it. A
+//! client trusts [`Emulator::root_certificate_der`] (or the PEM) and nothing else:
+//!
+//! ```
+//! use chat_testkit::emulator::Emulator;
+//! use chat_ureq::{ClientOptions, IdentityClient};
+//!
+//! let emulator = Emulator::builder().tls().start().unwrap();
+//! let options = ClientOptions::default()
+//!     .add_root_certificate(emulator.root_certificate_der().unwrap());
+//! let identity =
+//!     IdentityClient::from_connection_string_with_options(&emulator.connection_string(), options)
+//!         .unwrap();
+//! let user = identity.create_user().call().unwrap().user;
+//! # let _ = user;
+//! ```
+//!
+//! [`EmulatorBuilder::tls_names`] issues the certificate for other names instead (a client
+//! that connects to `127.0.0.1` then fails on a certificate for another host). The standalone
+//! `acs-emulator --tls` writes the authority's PEM to a file and prints its path.
 //!
 //! # Fault injection
 //!
@@ -99,6 +129,7 @@
 
 mod delivery;
 mod delivery_faults;
+pub mod entra;
 mod errors;
 mod events;
 mod faults;
@@ -141,6 +172,11 @@ pub use subscriptions::{
 use server::{lock, Shared};
 use state::{Clock, State};
 
+use crate::tls::TestCa;
+
+/// The names the certificate of a TLS emulator is valid for, unless told otherwise.
+pub const TLS_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
 /// How many requests the emulator saw for one (method, path).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -156,6 +192,7 @@ pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     key_base64: String,
+    tls: Option<TestCa>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -167,6 +204,8 @@ pub struct EmulatorBuilder {
     clock_start: Option<SystemTime>,
     port: u16,
     resource_id: Option<String>,
+    /// `Some(names)`: serve HTTPS with a certificate for these names.
+    tls_names: Option<Vec<String>>,
 }
 
 impl EmulatorBuilder {
@@ -199,9 +238,37 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS instead of HTTP, with a certificate for [`TLS_NAMES`] signed by a
+    /// certificate authority generated at start ([`Emulator::root_certificate_der`] is what a
+    /// client trusts).
+    #[must_use]
+    pub fn tls(self) -> Self {
+        self.tls_names(&TLS_NAMES)
+    }
+
+    /// Serves HTTPS with a certificate for `names` (DNS names or IP addresses) only; a client
+    /// connecting to any other name fails its handshake (a certificate for another host).
+    #[must_use]
+    pub fn tls_names(mut self, names: &[&str]) -> Self {
+        self.tls_names = Some(names.iter().map(|n| (*n).to_owned()).collect());
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on a thread of its own (with its own tokio runtime),
-    /// so this works from sync code and from inside a tokio runtime alike.
+    /// so this works from sync code and from inside a tokio runtime alike. An `InvalidInput`
+    /// error when a name given to [`EmulatorBuilder::tls_names`] is neither an IP address nor an
+    /// ASCII DNS name.
     pub fn start(self) -> io::Result<Emulator> {
+        let tls = match &self.tls_names {
+            Some(names) => {
+                let ca = TestCa::new();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let certificate = ca.try_issue(&names)?;
+                let acceptor = tokio_rustls::TlsAcceptor::from(certificate.server_config());
+                Some((ca, acceptor))
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -229,7 +296,9 @@ impl EmulatorBuilder {
             key: AccessKey::from_bytes(key.clone()),
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
+            scheme: if tls.is_some() { "https" } else { "http" },
         });
+        let (tls, acceptor) = tls.unzip();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -239,7 +308,7 @@ impl EmulatorBuilder {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    server::serve(listener, server_shared, async {
+                    server::serve(listener, server_shared, acceptor, async {
                         let _ = rx.await;
                     })
                     .await;
@@ -249,6 +318,7 @@ impl EmulatorBuilder {
             shared,
             addr,
             key_base64: STANDARD.encode(&key),
+            tls,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -274,9 +344,22 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when serving TLS.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.shared.scheme, self.addr)
+    }
+
+    /// The certificate (DER) a client trusts to reach a TLS emulator, e.g. through
+    /// `ClientOptions::add_root_certificate`: the authority that signed the emulator's
+    /// certificate, made for this emulator alone. `None` when serving plain HTTP.
+    pub fn root_certificate_der(&self) -> Option<&[u8]> {
+        self.tls.as_ref().map(TestCa::certificate_der)
+    }
+
+    /// [`Emulator::root_certificate_der`] as PEM (for `ClientOptions::add_root_certificates_pem`,
+    /// a file, or another language's HTTP stack).
+    pub fn root_certificate_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(TestCa::certificate_pem)
     }
 
     /// The socket address it listens on.
@@ -284,7 +367,7 @@ impl Emulator {
         self.addr
     }
 
-    /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>`.
+    /// `endpoint=http://127.0.0.1:PORT/;accesskey=<base64>` (`https://` when serving TLS).
     pub fn connection_string(&self) -> String {
         format!(
             "endpoint={}/;accesskey={}",

@@ -17,7 +17,7 @@ pub(crate) struct Request {
     /// Header names lower-cased.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
-    /// `http://<Host header>`: where `nextLink` and `Location` point.
+    /// `http://<Host header>` (`https://` over TLS): where `nextLink` and `Location` point.
     pub(crate) base: String,
 }
 
@@ -134,7 +134,7 @@ fn identity_route(
     segs: &[&str],
 ) -> Result<Reply, AcsError> {
     wire::check_identity_version(req.query.get("api-version"))?;
-    identity::verify_hmac(key, &state.clock, req)?;
+    identity::authenticate(key, &state.clock, req)?;
     let body = req.body.as_slice();
     match (req.method.as_str(), segs) {
         ("POST", ["identities"]) => identity::create(state, body),

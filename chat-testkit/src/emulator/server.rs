@@ -21,6 +21,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 use super::errors::{AcsError, Reply};
 use super::faults::{Fault, FaultRule, FaultSet};
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     pub(crate) log: Mutex<BTreeMap<(String, String), RequestCount>>,
     /// Webhook subscriptions and the delivery of events.
     pub(crate) hub: Hub,
+    /// `http` or `https`: the scheme of the links the emulator writes.
+    pub(crate) scheme: &'static str,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicked handler must not stop the emulator).
@@ -50,10 +53,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Serves connections from `listener` until `shutdown` completes.
+/// Serves connections from `listener` until `shutdown` completes; over TLS when `tls` is set.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -63,22 +67,31 @@ pub(crate) async fn serve(
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(connection(stream, Arc::clone(&shared)));
+                tokio::spawn(connection(stream, Arc::clone(&shared), tls.clone()));
             }
         }
     }
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+async fn connection(stream: TcpStream, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ResetOnDrop {
+    let stream = ResetOnDrop {
         inner: stream,
         reset: Arc::clone(&reset),
-    });
+    };
     let service = service_fn(move |req| handle(Arc::clone(&shared), Arc::clone(&reset), req));
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(io, service)
-        .await;
+    let http = hyper::server::conn::http1::Builder::new();
+    match tls {
+        None => {
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+        }
+        // A failed handshake (an untrusting client, a port scan) just ends the connection.
+        Some(acceptor) => {
+            if let Ok(stream) = acceptor.accept(stream).await {
+                let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            }
+        }
+    }
 }
 
 /// The connection is dropped on purpose (a reset fault).
@@ -139,7 +152,7 @@ async fn handle(
         path,
         headers,
         body,
-        base: format!("http://{host}"),
+        base: format!("{}://{host}", shared.scheme),
     };
     if let Some(admin) = request.path.strip_prefix("/_emulator/") {
         return Ok(respond(

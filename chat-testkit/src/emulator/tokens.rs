@@ -57,13 +57,21 @@ pub(crate) fn sign(key: &[u8], claims: &Claims, resource_id: &str) -> String {
         }
         pad += 1;
     };
+    hs256(key, &header, &payload)
+}
+
+/// A JWT of the two base64url parts `header` and `payload`, signed HS256 with `key`.
+pub(crate) fn hs256(key: &[u8], header: &str, payload: &str) -> String {
     let signing_input = format!("{header}.{payload}");
     let signature = URL_SAFE_NO_PAD.encode(mac(key, &signing_input));
     format!("{signing_input}.{signature}")
 }
 
-/// Verifies `token`'s signature and expiry (`now` in Unix seconds) and returns its claims.
-pub(crate) fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, TokenError> {
+/// The header and payload (base64url) of `token`, once its HS256 signature with `key` checks.
+pub(crate) fn verified_parts<'t>(
+    key: &[u8],
+    token: &'t str,
+) -> Result<(&'t str, &'t str), TokenError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -77,6 +85,12 @@ pub(crate) fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, TokenE
     m.update(format!("{header}.{payload}").as_bytes());
     m.verify_slice(&signature)
         .map_err(|_| TokenError::BadSignature)?;
+    Ok((header, payload))
+}
+
+/// Verifies `token`'s signature and expiry (`now` in Unix seconds) and returns its claims.
+pub(crate) fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, TokenError> {
+    let (_, payload) = verified_parts(key, token)?;
     let payload: Value = URL_SAFE_NO_PAD
         .decode(payload)
         .ok()
