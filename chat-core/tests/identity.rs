@@ -451,7 +451,8 @@ mod connection_strings {
         /// parts read back.
         #[test]
         fn round_trip(
-            host in "[a-z][a-z0-9-]{0,20}",
+            // A label starting `xn--` is punycode, which must decode (`xn--000` does not).
+            host in "[a-z][a-z0-9-]{0,20}".prop_filter("not punycode", |h| !h.starts_with("xn--")),
             key in proptest::collection::vec(any::<u8>(), 8..64),
             key_first in any::<bool>(),
             upper in any::<(bool, bool)>(),

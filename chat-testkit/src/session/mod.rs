@@ -158,7 +158,7 @@ impl TestSessionBuilder {
             TestMode::Emulator => {
                 let emulator = Emulator::builder().start().map_err(start)?;
                 let endpoint = emulator.endpoint();
-                (Target::Emulator(emulator), endpoint)
+                (Target::Emulator(Box::new(emulator)), endpoint)
             }
         };
         Ok(TestSession {
@@ -196,7 +196,7 @@ enum Target {
     Record(RecordingProxy),
     /// The resource's connection string.
     Live(String),
-    Emulator(Emulator),
+    Emulator(Box<Emulator>),
 }
 
 impl TestSession {
