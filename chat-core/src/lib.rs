@@ -74,6 +74,7 @@ mod error;
 pub mod http_date;
 mod operation;
 pub mod paging;
+mod request_id;
 pub mod retry;
 mod timestamp;
 
@@ -100,5 +101,6 @@ pub use operation::{
     MERGE_PATCH_JSON,
 };
 pub use paging::{ListOperation, PageRequest, Pager, RawPage};
+pub use request_id::{RequestId, RequestIds};
 pub use retry::RetryOptions;
 pub use timestamp::Timestamp;
