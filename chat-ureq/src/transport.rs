@@ -281,7 +281,13 @@ impl Resolver for CachingResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let key = match (uri.scheme_str(), uri.authority()) {
-            (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
+            (Some(scheme), Some(authority)) => {
+                let mut key = String::with_capacity(scheme.len() + 3 + authority.as_str().len());
+                key.push_str(scheme);
+                key.push_str("://");
+                key.push_str(authority.as_str());
+                key
+            }
             _ => return self.inner.resolve(uri, config, timeout),
         };
         let now = Instant::now();
