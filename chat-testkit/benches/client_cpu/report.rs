@@ -1,5 +1,6 @@
 //! What the run prints: the machine, the table, the system call breakdown.
 
+use crate::emulator::load_average;
 use crate::measure::Sample;
 use crate::rows::{ListingBytes, Row};
 use crate::strace::Syscalls;
@@ -76,14 +77,6 @@ pub(crate) fn machine(config: &Config) {
          on one kept-alive connection: {} round(s) of {} requests after {} warm-up{python}",
         config.rounds, config.requests, config.warmup
     );
-}
-
-/// The 1-minute load average: other work on the machine shows in every figure.
-pub(crate) fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn pinning(cpus: Option<&str>) -> String {

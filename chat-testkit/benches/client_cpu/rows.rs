@@ -8,7 +8,6 @@ use std::net::TcpStream;
 use bytes::Bytes;
 use chat_core::client::ClientOptions;
 use chat_core::http::{HeaderMap, Method, Request, StatusCode, Uri};
-use chat_core::AccessToken;
 use futures_util::StreamExt as _;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -135,12 +134,15 @@ fn expect_created(status: StatusCode) -> Result<(), String> {
     }
 }
 
-fn options() -> ClientOptions {
-    ClientOptions::default().allow_loopback_http(true)
-}
-
-fn token(target: &Target) -> Result<AccessToken, String> {
-    AccessToken::from_jwt(target.token.clone()).map_err(text)
+/// A bare ureq agent: only what keeps ureq from adding headers of its own, and a 2xx/4xx is
+/// not an error anyway.
+fn bare_agent() -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(AutoHeaderValue::None)
+        .accept_encoding(AutoHeaderValue::None)
+        .build();
+    ureq::Agent::new_with_config(config)
 }
 
 fn current_thread_runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -168,10 +170,7 @@ fn rendered(target: &Target) -> Result<(Head, Vec<u8>), String> {
 }
 
 fn chat_ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
-    let credential = chat_ureq::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_ureq::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_ureq()?;
     measure(warmup, requests, |k| {
         for _ in 0..k {
             thread.send_message(CONTENT).call().map_err(text)?;
@@ -182,13 +181,7 @@ fn chat_ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, 
 
 fn ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
     let (head, body) = rendered(target)?;
-    // Only what keeps ureq from adding headers of its own, and a 201 is not an error anyway.
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .user_agent(AutoHeaderValue::None)
-        .accept_encoding(AutoHeaderValue::None)
-        .build();
-    let agent = ureq::Agent::new_with_config(config);
+    let agent = bare_agent();
     measure(warmup, requests, |k| {
         for _ in 0..k {
             let mut response = agent.run(rebuild(&head, body.clone())).map_err(text)?;
@@ -221,10 +214,7 @@ fn socket_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, Str
 fn chat_hyper_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
     let runtime = current_thread_runtime()?;
     let _entered = runtime.enter();
-    let credential = chat_hyper::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_hyper::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_hyper()?;
     measure(warmup, requests, |k| {
         runtime.block_on(async {
             for _ in 0..k {
@@ -313,10 +303,7 @@ fn measure_listings(
 }
 
 fn chat_ureq_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sample, String> {
-    let credential = chat_ureq::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_ureq::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_ureq()?;
     measure_listings(warmup, listings, || {
         let mut count = 0;
         for message in thread.list_messages().max_page_size(LIST_PAGE_SIZE) {
@@ -330,10 +317,7 @@ fn chat_ureq_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sam
 fn chat_hyper_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sample, String> {
     let runtime = current_thread_runtime()?;
     let _entered = runtime.enter();
-    let credential = chat_hyper::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_hyper::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_hyper()?;
     measure_listings(warmup, listings, || {
         runtime.block_on(async {
             let mut items = thread.list_messages().max_page_size(LIST_PAGE_SIZE).items();
@@ -377,13 +361,8 @@ impl BareList {
         let mut headers = head.2;
         headers.remove(chat_core::http::header::CONTENT_TYPE);
         headers.remove(chat_core::http::header::CONTENT_LENGTH);
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(AutoHeaderValue::None)
-            .accept_encoding(AutoHeaderValue::None)
-            .build();
         Ok(Self {
-            agent: ureq::Agent::new_with_config(config),
+            agent: bare_agent(),
             headers,
             first,
         })

@@ -153,6 +153,40 @@ pub(crate) struct Target {
     pub(crate) token: String,
 }
 
+impl Target {
+    /// A chat-ureq client of the target thread.
+    pub(crate) fn chat_ureq(&self) -> Result<chat_ureq::ChatThreadClient, String> {
+        let token = AccessToken::from_jwt(self.token.clone()).map_err(|e| e.to_string())?;
+        let chat = chat_ureq::ChatClient::with_options(
+            &self.endpoint,
+            chat_ureq::CommunicationTokenCredential::new(token),
+            ClientOptions::default().allow_loopback_http(true),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(chat.chat_thread_client(self.thread_id.clone()))
+    }
+
+    /// A chat-hyper client of the target thread (call inside a tokio runtime's context).
+    pub(crate) fn chat_hyper(&self) -> Result<chat_hyper::ChatThreadClient, String> {
+        let token = AccessToken::from_jwt(self.token.clone()).map_err(|e| e.to_string())?;
+        let chat = chat_hyper::ChatClient::with_options(
+            &self.endpoint,
+            chat_hyper::CommunicationTokenCredential::new(token),
+            ClientOptions::default().allow_loopback_http(true),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(chat.chat_thread_client(self.thread_id.clone()))
+    }
+}
+
+/// The 1-minute load average: other work on the machine shows in every figure.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The `send_message` request as chat-ureq and chat-hyper transmit it: rendered by the call
 /// driver (authorization, user agent, client request id), headers in wire order.
 pub(crate) fn send_message_request(target: &Target) -> Result<Request<Vec<u8>>, String> {

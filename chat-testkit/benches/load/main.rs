@@ -23,15 +23,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chat_core::client::ClientOptions;
-use chat_core::AccessToken;
 use futures_util::StreamExt as _;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::emulator::{send_message_request, Server, Setup, Target, CONTENT};
+use crate::emulator::{load_average, send_message_request, Server, Setup, Target, CONTENT};
 
 /// Environment variable that hands the user access token to a client process.
 const TOKEN_ENV: &str = "LOAD_BENCH_TOKEN";
@@ -167,13 +165,6 @@ fn memory_mb(field: &str) -> f64 {
                 .ok()
         })
         .map_or(0.0, |kib| kib * 1024.0 / 1e6)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn text(e: impl std::fmt::Display) -> String {
@@ -316,16 +307,7 @@ impl Sender {
     fn new(mode: &str, target: &Target, runtime: &tokio::runtime::Runtime) -> Result<Self, String> {
         let _entered = runtime.enter();
         if mode == "chat-hyper" {
-            let token = AccessToken::from_jwt(target.token.clone()).map_err(text)?;
-            let chat = chat_hyper::ChatClient::with_options(
-                &target.endpoint,
-                chat_hyper::CommunicationTokenCredential::new(token),
-                ClientOptions::default().allow_loopback_http(true),
-            )
-            .map_err(text)?;
-            return Ok(Self::Ours(
-                chat.chat_thread_client(target.thread_id.clone()),
-            ));
+            return target.chat_hyper().map(Self::Ours);
         }
         // The same bytes chat-hyper sends, on a bare pooled client with TCP_NODELAY (as
         // chat-hyper's connector sets).
@@ -375,14 +357,7 @@ fn list_chat_hyper(target: &Target, expected: u64) -> Result<Report, String> {
         .build()
         .map_err(text)?;
     let _entered = runtime.enter();
-    let token = AccessToken::from_jwt(target.token.clone()).map_err(text)?;
-    let chat = chat_hyper::ChatClient::with_options(
-        &target.endpoint,
-        chat_hyper::CommunicationTokenCredential::new(token),
-        ClientOptions::default().allow_loopback_http(true),
-    )
-    .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_hyper()?;
     let mut watch = ListWatch::new(expected);
     runtime.block_on(async {
         let mut items = thread.list_messages().max_page_size(PAGE_SIZE).items();
@@ -396,14 +371,7 @@ fn list_chat_hyper(target: &Target, expected: u64) -> Result<Report, String> {
 
 /// Lists the thread with chat-ureq's item iterator (see [`list_chat_hyper`]).
 fn list_chat_ureq(target: &Target, expected: u64) -> Result<Report, String> {
-    let token = AccessToken::from_jwt(target.token.clone()).map_err(text)?;
-    let chat = chat_ureq::ChatClient::with_options(
-        &target.endpoint,
-        chat_ureq::CommunicationTokenCredential::new(token),
-        ClientOptions::default().allow_loopback_http(true),
-    )
-    .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_ureq()?;
     let mut watch = ListWatch::new(expected);
     for message in thread.list_messages().max_page_size(PAGE_SIZE) {
         watch.saw(&message.map_err(text)?);
