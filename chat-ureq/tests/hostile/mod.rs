@@ -30,9 +30,12 @@ const CELL_ENV: &str = "HOSTILE_CELL";
 
 /// How much a cell may raise the client's resident set: one response body at the limit
 /// (`chat_core::MAX_RESPONSE_BODY_BYTES`, 16 MiB; a larger declared length is refused before
-/// anything is allocated) plus 8 MiB for everything else of a call (the transports' header
-/// limits are far below: ureq reads at most 64 KiB of head, hyper 400 KiB and 100 headers).
-pub(crate) const MEMORY_BOUND: u64 = MAX_RESPONSE_BODY_BYTES as u64 + 8 * 1024 * 1024;
+/// anything is allocated), plus the half-size buffer a doubling step may still hold while an
+/// allocator copies (glibc moves large blocks without a copy; others may not), plus 8 MiB for
+/// everything else of a call (the transports' head limits are far below: ureq reads at most
+/// 64 KiB of head, hyper about 400 KiB and 100 headers).
+pub(crate) const MEMORY_BOUND: u64 =
+    (MAX_RESPONSE_BODY_BYTES + MAX_RESPONSE_BODY_BYTES / 2) as u64 + 8 * 1024 * 1024;
 
 /// The whole call's budget (tries and delays), as the client is configured.
 const BUDGET: Duration = Duration::from_secs(30);
