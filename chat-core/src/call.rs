@@ -375,11 +375,12 @@ impl<O: Operation> Call<O> {
                 let token = self.token.as_ref().ok_or_else(|| Error::TokenRefresh {
                     message: "no token was given to the call".into(),
                 })?;
+                let mut bearer = String::with_capacity(7 + token.secret().len());
+                bearer.push_str("Bearer ");
+                bearer.push_str(token.secret());
                 let value =
-                    HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-                        Error::InvalidCredential {
-                            reason: "the token has characters a header cannot carry".into(),
-                        }
+                    HeaderValue::try_from(bearer).map_err(|_| Error::InvalidCredential {
+                        reason: "the token has characters a header cannot carry".into(),
                     })?;
                 request.headers_mut().insert(AUTHORIZATION, value);
             }

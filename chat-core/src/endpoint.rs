@@ -164,7 +164,7 @@ fn is_loopback(host: &str) -> bool {
 /// `19%3Aabc%40thread.v2`).
 pub fn encode_path_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len() + 8);
-    encode_into(&mut out, segment);
+    encode_path_segment_into(&mut out, segment);
     out
 }
 
@@ -173,15 +173,17 @@ pub fn encode_query_value(value: &str) -> String {
     encode_path_segment(value)
 }
 
-fn encode_into(out: &mut String, s: &str) {
-    let hex = |n: u8| char::from_digit(u32::from(n), 16).map_or('0', |c| c.to_ascii_uppercase());
+/// [`encode_path_segment`], appended to `out`.
+pub(crate) fn encode_path_segment_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let hex = |n: u8| char::from(HEX.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0'));
     for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
             out.push('%');
             out.push(hex(b >> 4));
-            out.push(hex(b & 0x0f));
+            out.push(hex(b));
         }
     }
 }

@@ -76,6 +76,7 @@ pub mod events;
 pub mod http_date;
 mod operation;
 pub mod paging;
+mod request_id;
 pub mod retry;
 mod timestamp;
 
@@ -102,5 +103,6 @@ pub use operation::{
     MERGE_PATCH_JSON,
 };
 pub use paging::{ListOperation, PageRequest, Pager, RawPage};
+pub use request_id::{RequestId, RequestIds};
 pub use retry::RetryOptions;
 pub use timestamp::Timestamp;

@@ -1,9 +1,11 @@
 //! The shape every operation shares: render a request, parse its response, say whether a repeat
 //! is harmless. Plus the small helpers every operation uses for both halves.
 
+use std::marker::PhantomData;
+
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::Serialize;
 
 use crate::{ApiVersion, Endpoint, Error, ServiceError};
@@ -145,10 +147,33 @@ pub fn parse_json<T: DeserializeOwned>(
     response: Response<Vec<u8>>,
     expected: StatusCode,
 ) -> Result<T, Error> {
+    parse_json_seed(response, expected, PhantomData::<T>)
+}
+
+/// [`parse_json`] through a [`DeserializeSeed`] (a page parser that knows how many items to
+/// expect). The body is checked to be UTF-8 once, as a whole, and then parsed as text, so the
+/// parser does not validate string by string.
+pub(crate) fn parse_json_seed<S, T>(
+    response: Response<Vec<u8>>,
+    expected: StatusCode,
+    seed: S,
+) -> Result<T, Error>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
     let body = expect_status(response, expected)?;
-    serde_json::from_slice(&body).map_err(|e| Error::Deserialize {
+    let parsed = match std::str::from_utf8(&body) {
+        Ok(text) => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            seed.deserialize(&mut deserializer)
+                .and_then(|value| deserializer.end().map(|()| value))
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("the body is not UTF-8: {e}")),
+    };
+    parsed.map_err(|message| Error::Deserialize {
         status: expected.as_u16(),
-        message: e.to_string(),
+        message,
         body,
     })
 }

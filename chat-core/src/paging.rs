@@ -12,13 +12,18 @@
 //! port is refused, since the bearer token must never leave for another host, and a link already
 //! followed is refused, since following it again would loop.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
 
 use http::{Method, Request, Response, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 
-use crate::operation::{empty_request, parse_json};
+use crate::operation::{empty_request, parse_json_seed};
 use crate::{ChatContext, Error, Idempotency, Operation};
 
 /// Most pages one listing follows before it stops with [`Error::LimitExceeded`].
@@ -50,12 +55,96 @@ impl<T> RawPage<T> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Collection<T> {
-    value: Vec<T>,
-    #[serde(default)]
-    next_link: Option<String>,
+/// Most items a page's buffer is sized for up front (the service's largest page is 200).
+const MAX_PAGE_CAPACITY: usize = 1_000;
+
+/// Reads `{"value": [...], "nextLink": "..."}` into a [`RawPage`] whose item vector is
+/// allocated once for the page size asked for, instead of growing (and moving every item,
+/// hundreds of bytes each) as items arrive.
+struct PageSeed<T> {
+    capacity: usize,
+    items: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PageSeed<T> {
+    type Value = RawPage<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawPage<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for PageSeed<T> {
+    type Value = RawPage<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a page object with `value` and `nextLink`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPage<T>, A::Error> {
+        let mut items = None;
+        let mut next_link = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "value" if items.is_none() => {
+                    items = Some(map.next_value_seed(ItemsSeed {
+                        capacity: self.capacity,
+                        items: PhantomData,
+                    })?);
+                }
+                "value" => return Err(de::Error::duplicate_field("value")),
+                "nextLink" => next_link = map.next_value::<Option<String>>()?,
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let items = items.ok_or_else(|| de::Error::missing_field("value"))?;
+        Ok(RawPage {
+            items,
+            next_link: next_link.filter(|l| !l.trim().is_empty()),
+        })
+    }
+}
+
+/// The `value` array, into a vector of the given capacity.
+struct ItemsSeed<T> {
+    capacity: usize,
+    items: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsSeed<T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ItemsSeed<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of items")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::with_capacity(self.capacity);
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// The `maxPageSize` a request asks for, if any.
+fn page_size_of(uri: &str) -> Option<usize> {
+    let query = uri.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| key.eq_ignore_ascii_case("maxPageSize"))
+        .and_then(|(_, value)| value.parse().ok())
 }
 
 /// The request for one page: the first page of a listing, or a `nextLink`.
@@ -63,6 +152,8 @@ struct Collection<T> {
 pub struct PageRequest<L> {
     list: L,
     link: Option<String>,
+    /// Items the page is expected to hold (its `maxPageSize`), to size its buffer.
+    capacity: usize,
 }
 
 impl<L: ListOperation> Operation for PageRequest<L> {
@@ -83,11 +174,11 @@ impl<L: ListOperation> Operation for PageRequest<L> {
     }
 
     fn parse_response(&self, response: Response<Vec<u8>>) -> Result<RawPage<L::Item>, Error> {
-        let c: Collection<L::Item> = parse_json(response, StatusCode::OK)?;
-        Ok(RawPage {
-            items: c.value,
-            next_link: c.next_link.filter(|l| !l.trim().is_empty()),
-        })
+        let seed = PageSeed {
+            capacity: self.capacity,
+            items: PhantomData,
+        };
+        parse_json_seed(response, StatusCode::OK, seed)
     }
 
     fn idempotency(&self) -> Idempotency {
@@ -136,14 +227,18 @@ impl<L: ListOperation> Pager<L> {
 
     /// The request for the next page, or `None` when the listing is over.
     pub fn poll_page(&self) -> Option<PageRequest<L>> {
-        let link = match &self.next {
-            Next::First => None,
-            Next::Link(l) => Some(l.clone()),
+        let (link, size) = match &self.next {
+            Next::First => {
+                let first = self.list.first_page(&self.ctx).ok();
+                (None, first.and_then(|r| page_size_of(&r.uri().to_string())))
+            }
+            Next::Link(l) => (Some(l.clone()), page_size_of(l)),
             Next::End => return None,
         };
         Some(PageRequest {
             list: self.list.clone(),
             link,
+            capacity: size.unwrap_or(0).min(MAX_PAGE_CAPACITY),
         })
     }
 
@@ -323,6 +418,57 @@ mod tests {
 
         let resumed = Pager::resume(Numbers, ctx(), &token).unwrap();
         assert_eq!(resumed.continuation_token(), Some(token.as_str()));
+    }
+
+    fn parse_page(pager: &Pager<Numbers>, body: &str) -> Result<RawPage<u32>, Error> {
+        let response = Response::builder()
+            .status(200)
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        pager.poll_page().unwrap().parse_response(response)
+    }
+
+    #[test]
+    fn a_page_is_read_into_a_buffer_of_the_size_asked_for() {
+        let pager = Pager::new(Numbers, ctx());
+        let page = parse_page(
+            &pager,
+            r#"{"x":[{"y":1}],"value":[1,2],"nextLink":"/n?p=2"}"#,
+        )
+        .unwrap();
+        assert_eq!(page.items, [1, 2]);
+        assert_eq!(page.items.capacity(), 2); // `maxPageSize=2` of the first page
+        assert_eq!(page.next_link.as_deref(), Some("/n?p=2"));
+        for (body, next) in [
+            (r#"{"value":[],"nextLink":null}"#, None),
+            (r#"{"nextLink":" ","value":[]}"#, None),
+        ] {
+            assert_eq!(parse_page(&pager, body).unwrap().next_link, next);
+        }
+        for bad in [
+            r#"{"nextLink":"/n"}"#,
+            r#"{"value":[1],"value":[2]}"#,
+            r#"{"value":[1]} x"#,
+            "[1]",
+        ] {
+            assert!(
+                matches!(parse_page(&pager, bad), Err(Error::Deserialize { .. })),
+                "{bad}"
+            );
+        }
+        let not_utf8 = Response::builder()
+            .status(200)
+            .body(b"{\"value\":[],\"x\":\"\xff\"}".to_vec())
+            .unwrap();
+        let err = pager
+            .poll_page()
+            .unwrap()
+            .parse_response(not_utf8)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Deserialize { ref message, .. } if message.contains("UTF-8")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use bytes::Bytes;
 use chat_core::http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use chat_core::http::{HeaderMap, Method, Request, Response};
 use chat_core::{Error, TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body as _, Incoming};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client;
@@ -80,12 +81,8 @@ impl Transport {
         let exchange = async {
             let response = self.client.request(request).await.map_err(classify)?;
             let (parts, body) = response.into_parts();
-            let body = Limited::new(body, MAX_RESPONSE_BODY_BYTES)
-                .collect()
-                .await
-                .map_err(body_error)?
-                .to_bytes();
-            Ok(Response::from_parts(parts, Vec::from(body)))
+            let body = read_body(body).await?;
+            Ok(Response::from_parts(parts, body))
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
@@ -186,13 +183,90 @@ fn is_rustls(e: &(dyn StdError + 'static)) -> bool {
     }
 }
 
-/// A failure while reading the body: the request certainly arrived.
-fn body_error(e: Box<dyn StdError + Send + Sync>) -> TransportError {
-    if e.is::<http_body_util::LengthLimitError>() {
-        return TransportError::after_sending(
-            TransportErrorKind::Protocol,
-            format!("the response body exceeds {MAX_RESPONSE_BODY_BYTES} bytes"),
-        );
+/// Reads a whole response body into one buffer: sized from its length when the response
+/// declares one (no regrowth, one copy out of hyper's buffers), grown up to
+/// [`MAX_RESPONSE_BODY_BYTES`] otherwise. A declared or actual length past the limit is an
+/// error, and nothing is allocated for more than the limit.
+async fn read_body(mut body: Incoming) -> Result<Vec<u8>, TransportError> {
+    let declared = body.size_hint().exact();
+    if declared.is_some_and(|n| n > MAX_RESPONSE_BODY_BYTES as u64) {
+        return Err(too_large());
     }
-    TransportError::after_sending(TransportErrorKind::Io, e.to_string())
+    let mut buffer = BodyBuffer::with_length(declared);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(body_error)?;
+        if let Ok(data) = frame.into_data() {
+            buffer.extend(&data)?;
+        }
+    }
+    Ok(buffer.into_inner())
+}
+
+/// A body buffer that never holds (nor reserves) more than [`MAX_RESPONSE_BODY_BYTES`].
+struct BodyBuffer(Vec<u8>);
+
+impl BodyBuffer {
+    /// Room for a body of `length` bytes (already checked against the limit), or a small
+    /// start when the length is unknown.
+    fn with_length(length: Option<u64>) -> Self {
+        let capacity = length.map_or(UNKNOWN_LENGTH_START, |n| {
+            usize::try_from(n).map_or(MAX_RESPONSE_BODY_BYTES, |n| n.min(MAX_RESPONSE_BODY_BYTES))
+        });
+        Self(Vec::with_capacity(capacity))
+    }
+
+    fn extend(&mut self, data: &[u8]) -> Result<(), TransportError> {
+        let needed = self.0.len() + data.len();
+        if needed > MAX_RESPONSE_BODY_BYTES {
+            return Err(too_large());
+        }
+        if needed > self.0.capacity() {
+            // Doubling, but never past the limit.
+            let target = needed
+                .max(self.0.capacity() * 2)
+                .min(MAX_RESPONSE_BODY_BYTES);
+            self.0.reserve_exact(target - self.0.len());
+        }
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn into_inner(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// The first allocation for a body of unknown length.
+const UNKNOWN_LENGTH_START: usize = 8 * 1024;
+
+fn too_large() -> TransportError {
+    TransportError::after_sending(
+        TransportErrorKind::Protocol,
+        format!("the response body exceeds {MAX_RESPONSE_BODY_BYTES} bytes"),
+    )
+}
+
+/// A failure while reading the body: the request certainly arrived. A body hyper's decoder
+/// refused (a malformed chunk: `InvalidInput` or `InvalidData`) is a protocol error, as ureq
+/// reports it; a body cut short (`UnexpectedEof`) stays an I/O error.
+fn body_error(e: hyper::Error) -> TransportError {
+    let malformed = e.is_parse()
+        || sources(&e).any(|s| {
+            s.downcast_ref::<io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput
+                )
+            })
+        });
+    let kind = if malformed {
+        TransportErrorKind::Protocol
+    } else {
+        TransportErrorKind::Io
+    };
+    let message = sources(&e)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    TransportError::after_sending(kind, message)
 }

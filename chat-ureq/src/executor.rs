@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chat_core::client::{Connect, Runner};
 use chat_core::{
-    Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, TransportErrorKind,
+    Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, RequestIds,
+    TransportErrorKind,
 };
 
 use crate::paging::{Items, Pages};
@@ -20,6 +21,8 @@ pub(crate) struct Executor {
     per_try_timeout: Duration,
     config: CallConfig,
     credential: Option<CommunicationTokenCredential>,
+    /// Request ids and jitter seeds, seeded once from the OS (no `getrandom` per call).
+    request_ids: RequestIds,
 }
 
 impl Executor {
@@ -34,6 +37,7 @@ impl Executor {
             per_try_timeout: options.per_try_timeout,
             config,
             credential,
+            request_ids: RequestIds::new(uuid::Uuid::new_v4().into_bytes()),
         })
     }
 
@@ -43,16 +47,13 @@ impl Executor {
         operation: O,
         ctx: O::Context,
     ) -> Result<O::Output, Error> {
-        // One draw of randomness serves both: the id's 122 random bits also seed the jitter.
-        let request_id = uuid::Uuid::new_v4();
-        let (high, low) = request_id.as_u64_pair();
-        let seed = high ^ low.rotate_left(32);
+        let request_id = self.request_ids.next();
         let mut call = Call::new(
             operation,
             ctx,
             self.config.clone(),
-            &request_id.hyphenated().to_string(),
-            seed,
+            request_id.as_str(),
+            request_id.jitter_seed(),
         )?;
         let started = Instant::now();
         let budget = self.config.retry.max_elapsed;
@@ -123,7 +124,7 @@ impl Runner for UreqRunner {
     }
 
     fn new_request_id(&self) -> String {
-        uuid::Uuid::new_v4().hyphenated().to_string()
+        self.exec.request_ids.next().as_str().to_owned()
     }
 }
 

@@ -79,6 +79,7 @@
 mod credential;
 mod executor;
 mod paging;
+mod socket;
 mod transport;
 
 pub use chat_core;

@@ -2,7 +2,7 @@
 //! failures onto [`TransportError`].
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Read};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -15,11 +15,12 @@ use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector,
     Transport as UreqTransport,
 };
 use ureq::{Agent, Timeout};
 
+use crate::socket::PollingTcpConnector;
 use crate::ClientOptions;
 
 /// One try's worth of HTTP over a pooled, TLS-by-default agent.
@@ -52,7 +53,15 @@ impl Transport {
             .user_agent(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
             .build();
-        let connector = Setup(DefaultConnector::default()).chain(Coalescing);
+        // ureq's default chain, with its TCP layer replaced by one that waits with `poll(2)`
+        // (no socket options per request, see `crate::socket`), wrapped so that its failures
+        // leave as not sent, and coalesced writes on top.
+        let connector = Setup(
+            ().chain(ConnectProxyConnector::default())
+                .chain(PollingTcpConnector)
+                .chain(RustlsConnector::default()),
+        )
+        .chain(Coalescing);
         let agent = Agent::with_parts(config, connector, CachingResolver::default());
         Self { agent }
     }
@@ -73,17 +82,10 @@ impl Transport {
         }
         .map_err(classify)?;
         let (parts, body) = response.into_parts();
-        let body = body
-            .into_with_config()
-            .limit(MAX_RESPONSE_BODY_BYTES as u64)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => TransportError::after_sending(
-                    TransportErrorKind::Protocol,
-                    format!("the response body exceeds {MAX_RESPONSE_BODY_BYTES} bytes"),
-                ),
-                other => after_head(other),
-            })?;
+        let body = read_body(body).map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => too_large(),
+            other => after_head(other),
+        })?;
         Ok(Response::from_parts(parts, body))
     }
 
@@ -99,6 +101,55 @@ impl Transport {
             .build();
         self.agent.run(request)
     }
+}
+
+/// Reads a whole response body into one buffer: sized from `content-length` when there is one
+/// (no regrowth, one copy out of ureq's input buffer), grown up to [`MAX_RESPONSE_BODY_BYTES`]
+/// otherwise. A declared or actual length past the limit is an error, and nothing is allocated
+/// for more than the limit.
+fn read_body(body: ureq::Body) -> Result<Vec<u8>, ureq::Error> {
+    let limit = MAX_RESPONSE_BODY_BYTES as u64;
+    let declared = body.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ureq::Error::BodyExceedsLimit(limit));
+    }
+    let mut reader = body.into_with_config().limit(limit).reader();
+    let capacity = declared.map_or(UNKNOWN_LENGTH_START, |n| {
+        usize::try_from(n).unwrap_or(MAX_RESPONSE_BODY_BYTES)
+    });
+    let mut buffer = Vec::with_capacity(capacity);
+    loop {
+        // Fill the room there is; `read_to_end` on a `take` of exactly that room never grows
+        // the buffer.
+        let room = buffer.capacity() - buffer.len();
+        let read = (&mut reader).take(room as u64).read_to_end(&mut buffer)?;
+        if read < room {
+            return Ok(buffer); // the end of the body
+        }
+        // Full: one more byte tells the end from a body longer than the room.
+        let mut byte = [0; 1];
+        if reader.read(&mut byte)? == 0 {
+            return Ok(buffer);
+        }
+        if buffer.len() >= MAX_RESPONSE_BODY_BYTES {
+            return Err(ureq::Error::BodyExceedsLimit(limit));
+        }
+        let target = (buffer.capacity() * 2)
+            .max(buffer.len() + 1)
+            .min(MAX_RESPONSE_BODY_BYTES);
+        buffer.reserve_exact(target - buffer.len());
+        buffer.extend_from_slice(&byte);
+    }
+}
+
+/// The first allocation for a body of unknown length.
+const UNKNOWN_LENGTH_START: usize = 8 * 1024;
+
+fn too_large() -> TransportError {
+    TransportError::after_sending(
+        TransportErrorKind::Protocol,
+        format!("the response body exceeds {MAX_RESPONSE_BODY_BYTES} bytes"),
+    )
 }
 
 /// Puts the headers in the order both transports write them: `host` first, then the request's
@@ -163,7 +214,10 @@ fn classify(e: ureq::Error) -> TransportError {
         ureq::Error::Io(io) if matches!(io.kind(), io::ErrorKind::TimedOut) => {
             TransportError::after_sending(K::Timeout, message)
         }
+        // A head past ureq's size limit is as malformed as one it cannot parse (hyper reports
+        // both as parse errors).
         ureq::Error::Protocol(_)
+        | ureq::Error::LargeResponseHeader(..)
         | ureq::Error::Tls(_)
         | ureq::Error::Pem(_)
         | ureq::Error::Rustls(_) => TransportError::after_sending(K::Protocol, message),
@@ -214,10 +268,10 @@ fn not_sent(e: ureq::Error) -> ureq::Error {
 /// ureq's connector chain (proxy CONNECT, TCP, TLS handshake), whose failures all happen before
 /// the request is written: they leave it as [`NotSent`].
 #[derive(Debug)]
-struct Setup(DefaultConnector);
+struct Setup<C>(C);
 
-impl Connector<()> for Setup {
-    type Out = Box<dyn UreqTransport>;
+impl<C: Connector<()>> Connector<()> for Setup<C> {
+    type Out = C::Out;
 
     fn connect(
         &self,
@@ -276,7 +330,13 @@ impl Resolver for CachingResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let key = match (uri.scheme_str(), uri.authority()) {
-            (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
+            (Some(scheme), Some(authority)) => {
+                let mut key = String::with_capacity(scheme.len() + 3 + authority.as_str().len());
+                key.push_str(scheme);
+                key.push_str("://");
+                key.push_str(authority.as_str());
+                key
+            }
             _ => return self.inner.resolve(uri, config, timeout).map_err(not_sent),
         };
         let now = Instant::now();
@@ -307,16 +367,16 @@ impl Resolver for CachingResolver {
 #[derive(Debug)]
 struct Coalescing;
 
-impl Connector<Box<dyn UreqTransport>> for Coalescing {
+impl<In: UreqTransport> Connector<In> for Coalescing {
     type Out = CoalescedTransport;
 
     fn connect(
         &self,
         _details: &ConnectionDetails,
-        chained: Option<Box<dyn UreqTransport>>,
+        chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
         Ok(chained.map(|inner| CoalescedTransport {
-            inner,
+            inner: Box::new(inner),
             pending: Vec::new(),
             read_since_probe: false,
         }))

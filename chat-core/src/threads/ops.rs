@@ -7,11 +7,12 @@ use http::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::model::{ChatThreadItem, ChatThreadProperties, CreateThreadResult, RetentionPolicy};
+use crate::endpoint::encode_path_segment_into;
 use crate::participants::{self, ChatParticipant};
 use crate::{
-    empty_request, encode_path_segment, encode_query_value, expect_no_content, json_request,
-    parse_json, ApiVersion, ChatContext, CommunicationError, Error, Idempotency, ListOperation,
-    Operation, Timestamp, APPLICATION_JSON, MERGE_PATCH_JSON,
+    empty_request, encode_query_value, expect_no_content, json_request, parse_json, ApiVersion,
+    ChatContext, CommunicationError, Error, Idempotency, ListOperation, Operation, Timestamp,
+    APPLICATION_JSON, MERGE_PATCH_JSON,
 };
 
 /// The `repeatability-request-id` header of create-thread.
@@ -29,7 +30,12 @@ pub(crate) fn thread_path(thread_id: &str) -> Result<String, Error> {
             reason: "empty".into(),
         });
     }
-    Ok(format!("{THREADS}/{}", encode_path_segment(thread_id)))
+    // Room for the thread id and the longest sub-path after it (`/participants/:remove`).
+    let mut path = String::with_capacity(THREADS.len() + 3 * thread_id.len() + 24);
+    path.push_str(THREADS);
+    path.push('/');
+    encode_path_segment_into(&mut path, thread_id);
+    Ok(path)
 }
 
 fn check_thread_fields(

@@ -1,6 +1,9 @@
 //! Client CPU per `send_message`, compared in one run against one local server (DESIGN.md §6):
 //! chat-ureq and chat-hyper, bare ureq / hyper-util / hyper sending the same bytes, a
 //! hand-written socket loop (the floor), and Microsoft's Python SDK when its venv exists.
+//! Then client CPU per listed message (pages of 200 from one seeded thread): chat-ureq,
+//! chat-hyper, bare ureq + serde_json of the same model, and the Python SDK. The run ends with
+//! the goals of issue 12, met or missed.
 //!
 //! ```sh
 //! cargo bench -p chat-testkit --bench client_cpu
@@ -15,6 +18,8 @@
 //! `strace -f` to count the loop's system calls. Run without `--bench` (as `cargo test
 //! --benches` would), it only makes a quick smoke run.
 
+#[path = "../common/emulator.rs"]
+mod emulator;
 mod measure;
 mod report;
 mod rows;
@@ -22,12 +27,10 @@ mod strace;
 mod wire;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 
-use chat_core::identity::TokenScope;
-
+use crate::emulator::{pinned, Server, Setup};
 use crate::measure::Sample;
 use crate::report::RowResult;
 use crate::rows::Row;
@@ -82,6 +85,9 @@ struct Config {
     python_requests: u64,
     python_warmup: u64,
     strace_requests: u64,
+    /// Messages in the listing rows' thread, and listings per round (after one warm-up).
+    list_messages: u64,
+    listings: u64,
     python: bool,
     strace: bool,
     quick: bool,
@@ -101,6 +107,8 @@ impl Config {
             python_requests: 400,
             python_warmup: 50,
             strace_requests: 300,
+            list_messages: if quick { 400 } else { 20_000 },
+            listings: if quick { 1 } else { 3 },
             python: !quick,
             strace: !quick,
             quick,
@@ -120,6 +128,9 @@ impl Config {
                     let rounds = number(value()?)?;
                     config.rounds = u32::try_from(rounds.max(1)).map_err(|e| e.to_string())?;
                 }
+                "--list-messages" => config.list_messages = number(value()?)?.max(1),
+                "--listings" => config.listings = number(value()?)?.max(1),
+                "--no-listing" => config.rows.retain(|r| !r.is_listing()),
                 "--no-python" => config.python = false,
                 "--no-strace" => config.strace = false,
                 "--client-cpus" => config.client_cpus = Some(value()?.clone()),
@@ -134,7 +145,7 @@ impl Config {
             }
         }
         if !config.python {
-            config.rows.retain(|r| *r != Row::Python);
+            config.rows.retain(|r| !r.is_python());
         }
         Ok(config)
     }
@@ -142,102 +153,9 @@ impl Config {
 
 const USAGE: &str = "usage: cargo bench -p chat-testkit --bench client_cpu -- [--requests N] \
 [--rounds N] [--python-requests N] [--strace-requests N] [--no-python] [--no-strace] \
-[--client-cpus LIST] [--server-cpus LIST] \
-[--rows chat-ureq,ureq,socket,chat-hyper,hyper-util,hyper,python]";
-
-/// The `acs-emulator` binary, in its own process for the whole run.
-struct Server {
-    process: Child,
-    endpoint: String,
-    connection_string: String,
-}
-
-impl Server {
-    fn start(cpus: Option<&str>) -> Result<Self, String> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_acs-emulator"));
-        command.args(["--port", "0"]);
-        let mut process = pinned(command, cpus)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start acs-emulator: {e}"))?;
-        let stdout = process.stdout.take().ok_or("acs-emulator has no stdout")?;
-        let mut server = Self {
-            process,
-            endpoint: String::new(),
-            connection_string: String::new(),
-        };
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| format!("acs-emulator output: {e}"))?;
-            if let Some(endpoint) = line.strip_prefix("listening on ") {
-                server.endpoint = endpoint.to_owned();
-            } else if let Some(cs) = line.strip_prefix("connection string: ") {
-                server.connection_string = cs.to_owned();
-                break;
-            }
-        }
-        if server.endpoint.is_empty() || server.connection_string.is_empty() {
-            return Err("acs-emulator did not report its endpoint".into());
-        }
-        Ok(server)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-/// A user with a chat token, and a way to make threads, on the emulator.
-struct Setup {
-    chat: chat_ureq::ChatClient,
-    endpoint: String,
-    token: String,
-}
-
-impl Setup {
-    fn new(server: &Server) -> Result<Self, String> {
-        let options = chat_ureq::ClientOptions::default().allow_loopback_http(true);
-        let identity = chat_ureq::IdentityClient::from_connection_string_with_options(
-            &server.connection_string,
-            options.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-        let user = identity
-            .create_user_and_token([TokenScope::Chat])
-            .call()
-            .map_err(|e| e.to_string())?;
-        let token = user.access_token.ok_or("the emulator issued no token")?;
-        let chat = chat_ureq::ChatClient::with_options(
-            &server.endpoint,
-            chat_ureq::CommunicationTokenCredential::new(token.clone()),
-            options,
-        )
-        .map_err(|e| e.to_string())?;
-        Ok(Self {
-            chat,
-            endpoint: server.endpoint.clone(),
-            token: token.secret().to_owned(),
-        })
-    }
-
-    /// A new thread for one client's loop (so no client's messages pile onto another's).
-    fn target(&self, topic: &str) -> Result<Target, String> {
-        let thread = self
-            .chat
-            .create_chat_thread(topic)
-            .call()
-            .map_err(|e| e.to_string())?;
-        Ok(Target {
-            endpoint: self.endpoint.clone(),
-            thread_id: thread.thread.id,
-            token: self.token.clone(),
-        })
-    }
-}
+[--client-cpus LIST] [--server-cpus LIST] [--list-messages N] [--listings N] [--no-listing] \
+[--rows chat-ureq,ureq,socket,chat-hyper,hyper-util,hyper,python,\
+chat-ureq-list,ureq-list,chat-hyper-list,python-list]";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -281,12 +199,17 @@ fn client_command(
     cpus: Option<&str>,
 ) -> Result<Command, String> {
     let mut command = match (row, python) {
-        (Row::Python, Some(python)) => {
+        (Row::Python | Row::PythonList, Some(python)) => {
+            let script = if row.is_listing() {
+                "bench/python_list_messages.py"
+            } else {
+                "bench/python_send_message.py"
+            };
             let mut c = Command::new(python);
-            c.arg(repo_root().join("bench/python_send_message.py"));
+            c.arg(repo_root().join(script));
             c
         }
-        (Row::Python, None) => return Err("no Python".into()),
+        (Row::Python | Row::PythonList, None) => return Err("no Python".into()),
         _ => {
             let mut c = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
             c.args(["--child", row.key()]);
@@ -300,22 +223,6 @@ fn client_command(
     let mut command = pinned(command, cpus);
     command.stdin(Stdio::null());
     Ok(command)
-}
-
-/// `command` run by `taskset -c <cpus>` when a CPU list is given.
-fn pinned(command: Command, cpus: Option<&str>) -> Command {
-    let Some(cpus) = cpus else { return command };
-    let mut wrapped = Command::new("taskset");
-    wrapped
-        .args(["-c", cpus])
-        .arg(command.get_program())
-        .args(command.get_args());
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            wrapped.env(key, value);
-        }
-    }
-    wrapped
 }
 
 fn run_client(mut command: Command, row: Row) -> Result<Sample, String> {
@@ -343,29 +250,49 @@ fn parent(config: &Config) -> Result<(), String> {
         .rows
         .iter()
         .copied()
-        .filter(|r| *r != Row::Python)
+        .filter(|r| !r.is_python() && !r.is_listing())
         .collect();
     wire_check(&setup, &rust_rows)?;
 
     let mut rows = config.rows.clone();
-    let python = if rows.contains(&Row::Python) {
+    let python = if rows.iter().any(|r| r.is_python()) {
         match python() {
             Ok(p) => Some(p),
             Err(why) => {
-                println!("Python row skipped: {why}");
-                rows.retain(|r| *r != Row::Python);
+                println!("Python rows skipped: {why}");
+                rows.retain(|r| !r.is_python());
                 None
             }
         }
     } else {
         None
     };
+    let listing = if rows.iter().any(|r| r.is_listing()) {
+        let started = std::time::Instant::now();
+        let target = setup.seeded(config.list_messages)?;
+        let bytes = rows::listing_bytes(&target)?;
+        println!(
+            "listing: a thread of {} messages, pages of {} ({:.1} KB a page, {} bytes of pages \
+             per listing), seeded in {:.1} s; {} listing(s) per round after 1 warm-up",
+            config.list_messages,
+            rows::LIST_PAGE_SIZE,
+            bytes.per_page() / 1000.0,
+            bytes.total,
+            started.elapsed().as_secs_f64(),
+            config.listings
+        );
+        Some((target, bytes))
+    } else {
+        None
+    };
     let (warmup_of, requests_of) = (
         |row: Row| match row {
+            _ if row.is_listing() => 1,
             Row::Python => config.python_warmup,
             _ => config.warmup,
         },
         |row: Row| match row {
+            _ if row.is_listing() => config.listings,
             Row::Python => config.python_requests,
             _ => config.requests,
         },
@@ -374,7 +301,10 @@ fn parent(config: &Config) -> Result<(), String> {
     let mut samples: BTreeMap<usize, Vec<Sample>> = BTreeMap::new();
     for round in 1..=config.rounds {
         for (i, row) in rows.iter().copied().enumerate() {
-            let target = setup.target(&format!("{} round {round}", row.key()))?;
+            let target = match &listing {
+                Some((target, _)) if row.is_listing() => target.clone(),
+                _ => setup.target(&format!("{} round {round}", row.key()))?,
+            };
             let command = client_command(
                 row,
                 &target,
@@ -385,10 +315,15 @@ fn parent(config: &Config) -> Result<(), String> {
             )?;
             let sample = run_client(command, row)?;
             eprintln!(
-                "round {round}/{}: {:<40} {:>8.1} µs CPU/request",
+                "round {round}/{}: {:<40} {:>8.2} µs CPU/{}",
                 config.rounds,
                 row.label(),
-                sample.cpu_per_request()
+                sample.cpu_per_request(),
+                if row.is_listing() {
+                    "message"
+                } else {
+                    "request"
+                }
             );
             samples.entry(i).or_default().push(sample);
         }
@@ -399,6 +334,9 @@ fn parent(config: &Config) -> Result<(), String> {
         println!("system calls not counted: strace is not installed (apt-get install strace)");
     } else if config.strace {
         for (i, row) in rows.iter().copied().enumerate() {
+            if row.is_listing() {
+                continue;
+            }
             let target = setup.target(&format!("{} strace", row.key()))?;
             let requests = config.strace_requests;
             let command = client_command(
@@ -427,7 +365,17 @@ fn parent(config: &Config) -> Result<(), String> {
             syscalls: syscalls.remove(&i),
         })
         .collect();
-    report::table(&results, config);
+    let (list_results, send_results): (Vec<RowResult>, Vec<RowResult>) =
+        results.into_iter().partition(|r| r.row.is_listing());
+    report::table(&send_results, config);
+    if let Some((_, bytes)) = &listing {
+        report::listing_table(&list_results, bytes);
+    }
+    report::goals(
+        &send_results,
+        &list_results,
+        listing.as_ref().map(|(_, b)| b),
+    );
     Ok(())
 }
 

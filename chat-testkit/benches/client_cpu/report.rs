@@ -1,7 +1,8 @@
 //! What the run prints: the machine, the table, the system call breakdown.
 
+use crate::emulator::load_average;
 use crate::measure::Sample;
-use crate::rows::Row;
+use crate::rows::{ListingBytes, Row};
 use crate::strace::Syscalls;
 use crate::Config;
 
@@ -22,7 +23,7 @@ impl RowResult {
         self.total(field) as f64 / self.total(|s| s.requests).max(1) as f64
     }
 
-    /// The median round's process CPU per request.
+    /// The median round's process CPU per request (per listed message for a listing row).
     fn cpu(&self) -> f64 {
         let mut rounds: Vec<f64> = self.samples.iter().map(Sample::cpu_per_request).collect();
         rounds.sort_by(f64::total_cmp);
@@ -76,14 +77,6 @@ pub(crate) fn machine(config: &Config) {
          on one kept-alive connection: {} round(s) of {} requests after {} warm-up{python}",
         config.rounds, config.requests, config.warmup
     );
-}
-
-/// The 1-minute load average: other work on the machine shows in every figure.
-pub(crate) fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn pinning(cpus: Option<&str>) -> String {
@@ -164,5 +157,157 @@ pub(crate) fn table(results: &[RowResult], config: &Config) {
                 None => {}
             }
         }
+    }
+}
+
+/// The listing rows: CPU per listed message and page bytes per CPU second.
+pub(crate) fn listing_table(results: &[RowResult], bytes: &ListingBytes) {
+    println!();
+    println!(
+        "client CPU per listed message (pages of {}, {:.0} bytes of page per message):",
+        crate::rows::LIST_PAGE_SIZE,
+        bytes.per_message()
+    );
+    println!(
+        "{:<40} {:>9} {:>11} {:>15} {:>7} {:>7} {:>9} {:>11} {:>9}",
+        "client",
+        "messages",
+        "CPU µs/msg",
+        "rounds min-max",
+        "user",
+        "sys",
+        "wall µs",
+        "MB/CPU-s",
+        "Python/x"
+    );
+    let python = results
+        .iter()
+        .find(|r| r.row == Row::PythonList)
+        .map(RowResult::cpu);
+    for r in results {
+        let (lo, hi) = r.range();
+        let cpu = r.cpu();
+        println!(
+            "{:<40} {:>9} {:>11.2} {:>15} {:>7.2} {:>7.2} {:>9.2} {:>11.0} {:>9}",
+            r.row.label(),
+            r.total(|s| s.requests),
+            cpu,
+            format!("{lo:.2}-{hi:.2}"),
+            r.per_request(|s| s.user_us),
+            r.per_request(|s| s.sys_us),
+            r.per_request(|s| s.wall_us),
+            throughput(bytes, cpu),
+            python.map_or("-".into(), |p| format!(
+                "{:.0}x",
+                p / cpu.max(f64::MIN_POSITIVE)
+            ))
+        );
+    }
+    println!(
+        "MB/CPU-s = bytes of page bodies per second of client CPU. Load average after the \
+         listings: {}",
+        load_average()
+    );
+}
+
+/// Page bytes per client CPU second, in MB/s (bytes per µs).
+fn throughput(bytes: &ListingBytes, cpu_us_per_message: f64) -> f64 {
+    bytes.per_message() / cpu_us_per_message.max(f64::MIN_POSITIVE)
+}
+
+/// Issue 12's goals, each met or missed, from this run's figures.
+pub(crate) fn goals(send: &[RowResult], list: &[RowResult], bytes: Option<&ListingBytes>) {
+    let cpu = |rows: &[RowResult], row: Row| rows.iter().find(|r| r.row == row).map(RowResult::cpu);
+    // Calls of the kinds made on (nearly) every send; the rare ones are printed beside.
+    let calls = |row: Row| {
+        send.iter()
+            .find(|r| r.row == row)
+            .and_then(|r| match &r.syscalls {
+                Some(Ok(s)) => Some((s.steady_per_request(), s.rare_per_request())),
+                _ => None,
+            })
+    };
+    let mut lines = Vec::new();
+    // (what, measured, goal, lower is better)
+    let mut goal = |what: String, measured: Option<f64>, target: f64, at_most: bool, unit: &str| {
+        let line = match measured {
+            None => format!("  {what}: not measured in this run"),
+            Some(m) => {
+                let met = if at_most { m <= target } else { m >= target };
+                let by = if at_most {
+                    m / target - 1.0
+                } else {
+                    1.0 - m / target
+                };
+                if met {
+                    format!("  {what}: {m:.2}{unit} (goal {target}{unit}): met")
+                } else {
+                    format!(
+                        "  {what}: {m:.2}{unit} (goal {target}{unit}): MISSED by {:.0} %",
+                        by * 100.0
+                    )
+                }
+            }
+        };
+        lines.push(line);
+    };
+    let ratio =
+        |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b.max(f64::MIN_POSITIVE));
+    for row in [Row::ChatUreq, Row::ChatHyper] {
+        let (steady, rare) = calls(row).unzip();
+        let rare = rare.filter(|r| *r > 0.0).map_or(String::new(), |r| {
+            format!(" (plus {r:.3} per send of calls made less than once per 100 sends)")
+        });
+        goal(
+            format!("{} system calls per kept-alive send{rare}", row.key()),
+            steady,
+            4.0,
+            true,
+            "",
+        );
+    }
+    goal(
+        "chat-ureq CPU / socket loop".into(),
+        ratio(cpu(send, Row::ChatUreq), cpu(send, Row::Socket)),
+        1.3,
+        true,
+        "x",
+    );
+    goal(
+        "chat-hyper CPU / bare hyper-util".into(),
+        ratio(cpu(send, Row::ChatHyper), cpu(send, Row::HyperUtil)),
+        1.1,
+        true,
+        "x",
+    );
+    for row in [Row::ChatUreq, Row::ChatHyper] {
+        goal(
+            format!("Python CPU / {} per send", row.key()),
+            ratio(cpu(send, Row::Python), cpu(send, row)),
+            15.0,
+            false,
+            "x",
+        );
+    }
+    for row in [Row::ChatUreqList, Row::ChatHyperList] {
+        goal(
+            format!("Python CPU / {} per listed message", row.key()),
+            ratio(cpu(list, Row::PythonList), cpu(list, row)),
+            100.0,
+            false,
+            "x",
+        );
+        goal(
+            format!("{} page bytes per client CPU second", row.key()),
+            bytes.zip(cpu(list, row)).map(|(b, c)| throughput(b, c)),
+            300.0,
+            false,
+            " MB/s",
+        );
+    }
+    println!();
+    println!("goals (issue 12), this run:");
+    for line in lines {
+        println!("{line}");
     }
 }

@@ -1,5 +1,6 @@
 //! The clients compared: each row sets up its client against a [`Target`], then sends
-//! `send_message` requests in a measured loop on one kept-alive connection.
+//! `send_message` requests in a measured loop on one kept-alive connection; a listing row
+//! lists the target thread's messages (pages of [`LIST_PAGE_SIZE`]) again and again.
 
 use std::io::Write as _;
 use std::net::TcpStream;
@@ -7,7 +8,7 @@ use std::net::TcpStream;
 use bytes::Bytes;
 use chat_core::client::ClientOptions;
 use chat_core::http::{HeaderMap, Method, Request, StatusCode, Uri};
-use chat_core::AccessToken;
+use futures_util::StreamExt as _;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -27,10 +28,17 @@ pub(crate) enum Row {
     HyperUtil,
     HyperConn,
     Python,
+    ChatUreqList,
+    UreqList,
+    ChatHyperList,
+    PythonList,
 }
 
+/// The page size of the listing rows.
+pub(crate) const LIST_PAGE_SIZE: u32 = 200;
+
 impl Row {
-    pub(crate) const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 11] = [
         Self::ChatUreq,
         Self::Ureq,
         Self::Socket,
@@ -38,7 +46,24 @@ impl Row {
         Self::HyperUtil,
         Self::HyperConn,
         Self::Python,
+        Self::ChatUreqList,
+        Self::UreqList,
+        Self::ChatHyperList,
+        Self::PythonList,
     ];
+
+    /// Whether the row lists messages (its unit is a listed message, not a request).
+    pub(crate) fn is_listing(self) -> bool {
+        matches!(
+            self,
+            Self::ChatUreqList | Self::UreqList | Self::ChatHyperList | Self::PythonList
+        )
+    }
+
+    /// Whether the row runs Microsoft's Python SDK.
+    pub(crate) fn is_python(self) -> bool {
+        matches!(self, Self::Python | Self::PythonList)
+    }
 
     /// The name `--rows` and `--child` take.
     pub(crate) fn key(self) -> &'static str {
@@ -50,6 +75,10 @@ impl Row {
             Self::HyperUtil => "hyper-util",
             Self::HyperConn => "hyper",
             Self::Python => "python",
+            Self::ChatUreqList => "chat-ureq-list",
+            Self::UreqList => "ureq-list",
+            Self::ChatHyperList => "chat-hyper-list",
+            Self::PythonList => "python-list",
         }
     }
 
@@ -67,6 +96,10 @@ impl Row {
             Self::HyperUtil => "hyper-util legacy Client (bare)",
             Self::HyperConn => "hyper 1 conn::http1 (bare)",
             Self::Python => "Python azure-communication-chat 1.2.0",
+            Self::ChatUreqList => "chat-ureq  list_messages() items",
+            Self::UreqList => "ureq 3 + serde_json, same model (bare)",
+            Self::ChatHyperList => "chat-hyper list_messages() stream",
+            Self::PythonList => "Python azure-communication-chat 1.2.0",
         }
     }
 
@@ -79,7 +112,12 @@ impl Row {
             Self::ChatHyper => chat_hyper_row(target, warmup, requests),
             Self::HyperUtil => hyper_util_row(target, warmup, requests),
             Self::HyperConn => hyper_conn_row(target, warmup, requests),
-            Self::Python => Err("the Python row runs bench/python_send_message.py".into()),
+            Self::ChatUreqList => chat_ureq_list_row(target, warmup, requests),
+            Self::UreqList => ureq_list_row(target, warmup, requests),
+            Self::ChatHyperList => chat_hyper_list_row(target, warmup, requests),
+            Self::Python | Self::PythonList => {
+                Err("the Python rows run the scripts in bench/".into())
+            }
         }
     }
 }
@@ -96,12 +134,15 @@ fn expect_created(status: StatusCode) -> Result<(), String> {
     }
 }
 
-fn options() -> ClientOptions {
-    ClientOptions::default().allow_loopback_http(true)
-}
-
-fn token(target: &Target) -> Result<AccessToken, String> {
-    AccessToken::from_jwt(target.token.clone()).map_err(text)
+/// A bare ureq agent: only what keeps ureq from adding headers of its own, and a 2xx/4xx is
+/// not an error anyway.
+fn bare_agent() -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(AutoHeaderValue::None)
+        .accept_encoding(AutoHeaderValue::None)
+        .build();
+    ureq::Agent::new_with_config(config)
 }
 
 fn current_thread_runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -129,10 +170,7 @@ fn rendered(target: &Target) -> Result<(Head, Vec<u8>), String> {
 }
 
 fn chat_ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
-    let credential = chat_ureq::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_ureq::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_ureq()?;
     measure(warmup, requests, |k| {
         for _ in 0..k {
             thread.send_message(CONTENT).call().map_err(text)?;
@@ -143,13 +181,7 @@ fn chat_ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, 
 
 fn ureq_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
     let (head, body) = rendered(target)?;
-    // Only what keeps ureq from adding headers of its own, and a 201 is not an error anyway.
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .user_agent(AutoHeaderValue::None)
-        .accept_encoding(AutoHeaderValue::None)
-        .build();
-    let agent = ureq::Agent::new_with_config(config);
+    let agent = bare_agent();
     measure(warmup, requests, |k| {
         for _ in 0..k {
             let mut response = agent.run(rebuild(&head, body.clone())).map_err(text)?;
@@ -182,10 +214,7 @@ fn socket_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, Str
 fn chat_hyper_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample, String> {
     let runtime = current_thread_runtime()?;
     let _entered = runtime.enter();
-    let credential = chat_hyper::CommunicationTokenCredential::new(token(target)?);
-    let chat = chat_hyper::ChatClient::with_options(&target.endpoint, credential, options())
-        .map_err(text)?;
-    let thread = chat.chat_thread_client(target.thread_id.clone());
+    let thread = target.chat_hyper()?;
     measure(warmup, requests, |k| {
         runtime.block_on(async {
             for _ in 0..k {
@@ -252,4 +281,160 @@ fn hyper_conn_row(target: &Target, warmup: u64, requests: u64) -> Result<Sample,
             Ok(())
         })
     })
+}
+
+/// Runs `list` (one whole listing, returning the messages it saw) `warmup` times, then
+/// `listings` times measured; the sample counts listed messages.
+fn measure_listings(
+    warmup: u64,
+    listings: u64,
+    mut list: impl FnMut() -> Result<u64, String>,
+) -> Result<Sample, String> {
+    let mut listed = 0;
+    let mut sample = measure(warmup, listings, |k| {
+        listed = 0;
+        for _ in 0..k {
+            listed += list()?;
+        }
+        Ok(())
+    })?;
+    sample.requests = listed;
+    Ok(sample)
+}
+
+fn chat_ureq_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sample, String> {
+    let thread = target.chat_ureq()?;
+    measure_listings(warmup, listings, || {
+        let mut count = 0;
+        for message in thread.list_messages().max_page_size(LIST_PAGE_SIZE) {
+            message.map_err(text)?;
+            count += 1;
+        }
+        Ok(count)
+    })
+}
+
+fn chat_hyper_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sample, String> {
+    let runtime = current_thread_runtime()?;
+    let _entered = runtime.enter();
+    let thread = target.chat_hyper()?;
+    measure_listings(warmup, listings, || {
+        runtime.block_on(async {
+            let mut items = thread.list_messages().max_page_size(LIST_PAGE_SIZE).items();
+            let mut count = 0;
+            while let Some(message) = items.next().await {
+                message.map_err(text)?;
+                count += 1;
+            }
+            Ok(count)
+        })
+    })
+}
+
+/// A page of messages as a user of bare ureq + serde_json would declare it, with chat-core's
+/// message model.
+#[derive(serde::Deserialize)]
+struct MessagePage {
+    value: Vec<chat_core::messages::ChatMessage>,
+    #[serde(rename = "nextLink")]
+    next_link: Option<String>,
+}
+
+/// A bare ureq agent listing a thread's messages: the first page's URI, then each `nextLink`
+/// as the page gives it, with the send request's headers less its body's (authorization, user
+/// agent, request id).
+struct BareList {
+    agent: ureq::Agent,
+    headers: HeaderMap,
+    first: String,
+}
+
+impl BareList {
+    fn new(target: &Target) -> Result<Self, String> {
+        let (head, _) = rendered(target)?;
+        let first = format!(
+            "{}/chat/threads/{}/messages?maxPageSize={LIST_PAGE_SIZE}&api-version={}",
+            target.endpoint.trim_end_matches('/'),
+            chat_core::encode_path_segment(&target.thread_id),
+            ClientOptions::default().api_version.as_str()
+        );
+        let mut headers = head.2;
+        headers.remove(chat_core::http::header::CONTENT_TYPE);
+        headers.remove(chat_core::http::header::CONTENT_LENGTH);
+        Ok(Self {
+            agent: bare_agent(),
+            headers,
+            first,
+        })
+    }
+
+    /// Lists once, handing each page's body to `page`, which returns the page's messages.
+    fn run(
+        &self,
+        mut page: impl FnMut(&[u8]) -> Result<MessagePage, String>,
+    ) -> Result<u64, String> {
+        let mut count = 0;
+        let mut link = Some(self.first.clone());
+        while let Some(uri) = link.take() {
+            let mut request = Request::new(());
+            *request.uri_mut() = uri.parse().map_err(text)?;
+            *request.headers_mut() = self.headers.clone();
+            let mut response = self.agent.run(request).map_err(text)?;
+            if response.status() != StatusCode::OK {
+                return Err(format!("list_messages answered {}", response.status()));
+            }
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(chat_core::MAX_RESPONSE_BODY_BYTES as u64)
+                .read_to_vec()
+                .map_err(text)?;
+            let parsed = page(&body)?;
+            count += parsed.value.len() as u64;
+            link = parsed.next_link;
+        }
+        Ok(count)
+    }
+}
+
+fn parse_page(body: &[u8]) -> Result<MessagePage, String> {
+    serde_json::from_slice(body).map_err(text)
+}
+
+fn ureq_list_row(target: &Target, warmup: u64, listings: u64) -> Result<Sample, String> {
+    let list = BareList::new(target)?;
+    measure_listings(warmup, listings, || list.run(parse_page))
+}
+
+/// The bytes of the pages of one listing (bodies only, as the server sent them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ListingBytes {
+    pub(crate) total: u64,
+    pub(crate) pages: u64,
+    pub(crate) messages: u64,
+}
+
+impl ListingBytes {
+    pub(crate) fn per_page(&self) -> f64 {
+        self.total as f64 / self.pages.max(1) as f64
+    }
+
+    pub(crate) fn per_message(&self) -> f64 {
+        self.total as f64 / self.messages.max(1) as f64
+    }
+}
+
+/// Lists `target`'s messages once and measures the pages.
+pub(crate) fn listing_bytes(target: &Target) -> Result<ListingBytes, String> {
+    let mut bytes = ListingBytes {
+        total: 0,
+        pages: 0,
+        messages: 0,
+    };
+    bytes.messages = BareList::new(target)?.run(|body| {
+        bytes.total += body.len() as u64;
+        bytes.pages += 1;
+        parse_page(body)
+    })?;
+    Ok(bytes)
 }

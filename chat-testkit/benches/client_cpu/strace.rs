@@ -23,6 +23,22 @@ impl Syscalls {
         count as f64 / self.requests.max(1) as f64
     }
 
+    /// Calls per request counting only those made at least once per 100 requests (the
+    /// steady state; the rest, a buffer growing or a timer, is [`Syscalls::rare`]).
+    pub(crate) fn steady_per_request(&self) -> f64 {
+        self.total as f64 / self.requests.max(1) as f64 - self.rare_per_request()
+    }
+
+    /// Calls per request of the kinds made less than once per 100 requests.
+    pub(crate) fn rare_per_request(&self) -> f64 {
+        let rare: u64 = self
+            .by_name
+            .values()
+            .filter(|count| self.per_request(**count) < 0.01)
+            .sum();
+        self.per_request(rare)
+    }
+
     /// `name count/request` pairs, most frequent first.
     pub(crate) fn breakdown(&self) -> String {
         let mut names: Vec<(&String, &u64)> = self.by_name.iter().collect();

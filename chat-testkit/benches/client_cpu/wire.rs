@@ -1,88 +1,15 @@
-//! The request every client sends (a `send_message`, rendered by the core's call driver as our
-//! transports put it on the wire), its serialization for the hand-written socket loop, a
-//! minimal HTTP/1.1 response reader, and a capture server that checks every Rust client
-//! really sends those bytes.
+//! The request every client sends serialized for the hand-written socket loop, a minimal
+//! HTTP/1.1 response reader, and a capture server that checks every Rust client really sends
+//! the bytes the core renders (`emulator::send_message_request`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
 
-use chat_core::client::ClientOptions;
-use chat_core::http::header::{HeaderValue, CONTENT_LENGTH, HOST};
-use chat_core::http::{HeaderMap, Method, Request, Uri};
-use chat_core::messages::SendMessage;
-use chat_core::{AccessToken, Auth, Call, CallPoll, ChatContext, CLIENT_REQUEST_ID};
+use chat_core::http::{Request, Uri};
+use chat_core::CLIENT_REQUEST_ID;
 
-/// The message every client sends.
-pub(crate) const CONTENT: &str = "hello world";
-
-/// The `x-ms-client-request-id` of the pre-rendered request the bare clients repeat (our
-/// clients make a new one per call, as the official SDKs do).
-const REQUEST_ID: &str = "7f1c2a3e-0b4d-4e5f-8a6b-9c0d1e2f3a4b";
-
-/// Where a client sends its messages.
-#[derive(Clone, Debug)]
-pub(crate) struct Target {
-    pub(crate) endpoint: String,
-    pub(crate) thread_id: String,
-    pub(crate) token: String,
-}
-
-/// The `send_message` request as chat-ureq and chat-hyper transmit it: rendered by the call
-/// driver (authorization, user agent, client request id), headers in wire order.
-pub(crate) fn send_message_request(target: &Target) -> Result<Request<Vec<u8>>, String> {
-    let options = ClientOptions::default().allow_loopback_http(true);
-    let endpoint = options
-        .parse_endpoint(&target.endpoint)
-        .map_err(|e| e.to_string())?;
-    let ctx = ChatContext::new(endpoint).with_api_version(options.api_version);
-    let config = options
-        .call_config(Auth::Bearer, env!("CARGO_PKG_VERSION"))
-        .map_err(|e| e.to_string())?;
-    let operation = SendMessage::new(&target.thread_id, CONTENT);
-    let mut call = Call::new(operation, ctx, config, REQUEST_ID, 1).map_err(|e| e.to_string())?;
-    let token = AccessToken::from_jwt(target.token.clone()).map_err(|e| e.to_string())?;
-    let mut token = Some(token);
-    loop {
-        match call.poll(SystemTime::now()) {
-            CallPoll::NeedToken { .. } => match token.take() {
-                Some(t) => call.handle_token(t),
-                None => return Err("the call asked for a second token".into()),
-            },
-            CallPoll::Transmit(request) => return Ok(wire_order(request)),
-            CallPoll::Sleep(_) => return Err("the call wants to sleep before its first try".into()),
-            CallPoll::Done(result) => {
-                return Err(format!("the call ended before sending: {:?}", result.err()))
-            }
-        }
-    }
-}
-
-/// `host` first, the request's own headers, `content-length` last: the order both transports
-/// write (a copy of their private `wire_order`; the capture check keeps the two in step).
-fn wire_order(request: Request<Vec<u8>>) -> Request<Vec<u8>> {
-    let (mut parts, body) = request.into_parts();
-    let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
-    if let Some(host) = parts
-        .uri
-        .authority()
-        .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-    {
-        headers.insert(HOST, host);
-    }
-    for (name, value) in &parts.headers {
-        if name != HOST && name != CONTENT_LENGTH {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    let has_body_method = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
-    if !body.is_empty() || has_body_method {
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    }
-    parts.headers = headers;
-    Request::from_parts(parts, body)
-}
+pub(crate) use crate::emulator::{send_message_request, Target, CONTENT};
 
 /// The request's path and query, for a client that speaks to one connection.
 pub(crate) fn origin_form(uri: &Uri) -> Result<Uri, String> {
