@@ -140,6 +140,15 @@ pub enum Error {
 }
 
 /// What is wrong with a refused argument ([`Error::InvalidInput`]).
+///
+/// Text arguments are checked before anything is sent:
+///
+/// | argument | refused | why |
+/// |---|---|---|
+/// | message content (send, update) | empty or only whitespace ([`InputErrorKind::Empty`]) | the service would store a blank message; the official SDKs refuse empty content (delete a message rather than blank it) |
+/// | topic (create, update) | empty or only whitespace ([`InputErrorKind::Empty`]) | a topic names the thread; the official SDKs refuse an empty one |
+/// | thread, message and user ids | empty or blank ([`InputErrorKind::Empty`]), or with whitespace around ([`InputErrorKind::Malformed`]) | no id has them: a blank id is a bug, and spaces are usually a stray newline |
+/// | display names | nothing | free text: the service itself sends empty names, and an empty name means "no name" |
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
 #[non_exhaustive]
 pub enum InputErrorKind {

@@ -1,12 +1,7 @@
 //! Checks of the text arguments operations share, made before anything is sent: ids, message
 //! content, topics.
 //!
-//! | argument | refused | why |
-//! |---|---|---|
-//! | message content (send, update) | empty or only whitespace | the service would store a blank message (the official SDKs refuse empty content) |
-//! | topic (create, update) | empty or only whitespace | a thread's topic is its name; the official SDKs refuse an empty one |
-//! | thread, message and user ids | empty, blank, or with spaces around | no id has them: a blank id is a bug, spaces are usually a stray newline |
-//! | display names | nothing | free text: the service sends empty names itself, and empty means "no name" |
+//! What is refused is listed on [`crate::InputErrorKind`].
 
 use crate::{Error, InputErrorKind};
 

@@ -104,6 +104,10 @@
 //!   cannot have reached the service; anything after the request was written may have.
 //!   [`Error::may_have_been_sent`] tells a caller of `send_message` whether a repeat could
 //!   duplicate the message.
+//! - **Build weight**: `url` (which the protocol core parses endpoints and page links with)
+//!   brings ICU through `idna` for international domain names. ACS endpoints are ASCII, so an
+//!   application can drop those crates with `cargo update -p idna_adapter --precise 1.0.0` (the
+//!   `url` crate's documented switch, made in the application's `Cargo.lock`).
 //!
 //! ## How the per-operation surface is shared
 //!

@@ -83,7 +83,8 @@ impl<R: Runner> ChatClient<R> {
 
     /// Creates a thread. Options: `participants`, `metadata`, `retention_policy`,
     /// `repeatability_request_id` (an idempotency token; a fresh UUID is used when absent, kept
-    /// across the retries of the call).
+    /// across the retries of the call). A topic that is empty or only whitespace is refused
+    /// before sending ([`crate::InputErrorKind::Empty`]).
     ///
     /// **Returns** `Result<[`CreateThreadResult`](crate::threads::CreateThreadResult), Error>`: `.call()` (chat-ureq) or `.await` (chat-hyper).
     pub fn create_chat_thread(&self, topic: impl Into<String>) -> Pending<R, CreateThread> {

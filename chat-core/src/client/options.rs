@@ -1,18 +1,5 @@
 //! Client configuration as plain data: TLS roots, timeouts, retries, the user agent, plain-HTTP
 //! permission. The transports read it; nothing here opens a socket or reads a clock.
-//!
-//! **Defaults, and why.** One try may take [`DEFAULT_PER_TRY_TIMEOUT`] (60 s), a whole call
-//! with its retries [`DEFAULT_PER_CALL_TIMEOUT`] (300 s); retries follow
-//! [`RetryOptions::default`] (3 retries, 0.8 s doubling, 60 s cap, as Azure.Core). The official
-//! SDKs allow a try 100 s (.NET's `NetworkTimeout`) to 300 s (Python's connection and read
-//! timeouts), and JS sets none; a chat call is a small JSON exchange that the service answers in
-//! well under a second, so 60 s is long enough for a slow network and still ends a dead
-//! connection. It is not shorter because a `send_message` cut short after it left cannot be
-//! retried (the message may have been sent): a tight limit turns slowness into ambiguous
-//! failures. The call budget, 300 s, lets each of the 4 tries use its whole 60 s plus the
-//! backoff between them, so by default no try is cut short by the budget; it only ends calls
-//! that the service keeps asking to wait (`Retry-After`). Python's budget is 7 days, and the
-//! Rust `azure_core`'s 60 s would cut the second try of a stalled call short.
 
 use std::time::Duration;
 
@@ -20,11 +7,11 @@ use base64::Engine as _;
 
 use crate::{ApiVersion, Auth, CallConfig, Endpoint, Error, InputErrorKind, RetryOptions};
 
-/// The per-try timeout used when none is configured (see the module docs for why).
+/// The per-try timeout used when none is configured (see [`ClientOptions`] for why).
 pub const DEFAULT_PER_TRY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The per-call time budget used when none is configured: [`RetryOptions::default`]'s
-/// `max_elapsed` (see the module docs for why).
+/// `max_elapsed` (see [`ClientOptions`] for why).
 pub const DEFAULT_PER_CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
 const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
@@ -33,6 +20,19 @@ const PEM_END: &str = "-----END CERTIFICATE-----";
 /// Configuration shared by every call a client makes. Start from [`ClientOptions::default`] and
 /// set what differs with the builder methods, in any order: each sets one thing, and none
 /// resets another.
+///
+/// **Defaults, and why.** One try may take [`DEFAULT_PER_TRY_TIMEOUT`] (60 s), a whole call
+/// with its retries [`DEFAULT_PER_CALL_TIMEOUT`] (300 s); retries follow
+/// [`RetryOptions::default`] (3 retries, 0.8 s doubling, 60 s cap, as Azure.Core). The official
+/// SDKs allow a try 100 s (.NET's `NetworkTimeout`) to 300 s (Python's connection and read
+/// timeouts), and JS sets none; a chat call is a small JSON exchange that the service answers in
+/// well under a second, so 60 s is long enough for a slow network and still ends a dead
+/// connection. It is not shorter because a `send_message` cut short after it left cannot be
+/// retried (the message may have been sent): a tight limit turns slowness into ambiguous
+/// failures. The call budget, 300 s, lets each of the 4 tries use its whole 60 s plus the
+/// backoff between them, so by default no try is cut short by the budget; it only ends calls
+/// that the service keeps asking to wait (`Retry-After`). Python's budget is 7 days, and the
+/// Rust `azure_core`'s 60 s would cut the second try of a stalled call short.
 ///
 /// ```
 /// # use chat_core::client::ClientOptions;

@@ -195,7 +195,8 @@ impl<R: Runner> Pending<R, SendMessage> {
         self.with_operation(|o| o.message_type(message_type))
     }
 
-    /// The sender's display name, shown to the other participants.
+    /// The sender's display name, shown to the other participants (free text: an empty name
+    /// is sent as given, and means "no name").
     pub fn sender_display_name(self, name: impl Into<String>) -> Self {
         self.with_operation(|o| o.sender_display_name(name))
     }
@@ -214,7 +215,8 @@ impl<R: Runner> Pending<R, UpdateMessage> {
 }
 
 impl<R: Runner> Pending<R, SendTypingNotification> {
-    /// The sender's display name, shown to the other participants.
+    /// The sender's display name, shown to the other participants (free text: an empty name
+    /// is sent as given, and means "no name").
     pub fn sender_display_name(self, name: impl Into<String>) -> Self {
         self.with_operation(|o| o.sender_display_name(name))
     }
