@@ -48,7 +48,7 @@ use http::{Request, Response};
 
 use crate::auth::{hmac, AccessKey, AccessToken};
 use crate::retry::{self, Outcome, RetryDecision, RetryOptions};
-use crate::{Error, Operation, TransportError};
+use crate::{Error, InputErrorKind, Operation, TransportError};
 
 /// The `x-ms-client-request-id` header.
 pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
@@ -103,10 +103,13 @@ pub fn user_agent(
     let mut ua = String::new();
     if let Some(app) = application_id {
         if app.is_empty() || app.len() > 24 || !app.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::InvalidInput {
-                argument: "application id",
-                reason: "at most 24 visible ASCII characters, no spaces".into(),
-            });
+            return Err(Error::invalid_input(
+                "application id",
+                app,
+                InputErrorKind::Malformed,
+                "an application id is 1 to 24 visible ASCII characters, no spaces",
+                "an id such as my-app/1.0",
+            ));
         }
         ua.push_str(app);
         ua.push(' ');
@@ -114,9 +117,14 @@ pub fn user_agent(
     ua.push_str(&format!(
         "azsdk-rust-communication-chat/{version} ({os}; {arch})"
     ));
-    HeaderValue::try_from(ua).map_err(|e| Error::InvalidInput {
-        argument: "user agent",
-        reason: e.to_string(),
+    HeaderValue::try_from(ua.as_str()).map_err(|e| {
+        Error::invalid_input(
+            "user agent",
+            &ua,
+            InputErrorKind::Malformed,
+            e.to_string(),
+            "visible ASCII characters",
+        )
     })
 }
 
@@ -167,6 +175,9 @@ pub struct Call<O: Operation> {
     retries: u32,
     token: Option<AccessToken>,
     rejected: Option<AccessToken>,
+    /// The service's 401 behind the pending token request, for the error if no other token
+    /// comes.
+    refusal: Option<Box<crate::ServiceError>>,
     refreshed_after_401: bool,
     pending: Option<Result<O::Output, Error>>,
 }
@@ -181,11 +192,15 @@ impl<O: Operation> Call<O> {
         client_request_id: &str,
         seed: u64,
     ) -> Result<Self, Error> {
-        let client_request_id =
-            HeaderValue::try_from(client_request_id).map_err(|e| Error::InvalidInput {
-                argument: "client request id",
-                reason: e.to_string(),
-            })?;
+        let client_request_id = HeaderValue::try_from(client_request_id).map_err(|e| {
+            Error::invalid_input(
+                "client request id",
+                client_request_id,
+                InputErrorKind::Malformed,
+                e.to_string(),
+                "a UUID",
+            )
+        })?;
         Ok(Self {
             operation,
             context,
@@ -198,6 +213,7 @@ impl<O: Operation> Call<O> {
             retries: 0,
             token: None,
             rejected: None,
+            refusal: None,
             refreshed_after_401: false,
             pending: None,
         })
@@ -246,18 +262,14 @@ impl<O: Operation> Call<O> {
                 State::Sleeping(_) => self.state = self.before_try(),
                 State::InFlight => {
                     // Polled before the outcome of the try was reported: a transport bug.
-                    self.finish(Err(Error::InvalidInput {
-                        argument: "call",
-                        reason: "polled while a try is in flight".into(),
-                    }));
+                    self.finish(Err(misuse("polled while a try is in flight")));
                 }
                 State::Finished => {
-                    return CallPoll::Done(self.pending.take().unwrap_or_else(|| {
-                        Err(Error::InvalidInput {
-                            argument: "call",
-                            reason: "polled after it finished".into(),
-                        })
-                    }))
+                    return CallPoll::Done(
+                        self.pending
+                            .take()
+                            .unwrap_or_else(|| Err(misuse("polled after it finished"))),
+                    )
                 }
             }
         }
@@ -267,12 +279,29 @@ impl<O: Operation> Call<O> {
     pub fn handle_token(&mut self, token: AccessToken) {
         if matches!(self.state, State::NeedToken) {
             self.token = Some(token);
+            self.refusal = None;
             self.state = State::Ready;
         }
     }
 
-    /// Reports that the credential could not give a token.
+    /// Reports that the credential could not give a token. After a 401, the service's answer
+    /// is kept in the error: [`Error::Authentication`] when the credential cannot refresh (a
+    /// static token), [`Error::TokenRefresh`] with `rejected` set when its refresher failed.
     pub fn handle_token_error(&mut self, error: Error) {
+        let error = match (self.refusal.take(), error) {
+            (Some(refusal), Error::Authentication(_)) => Error::Authentication(refusal),
+            (
+                Some(refusal),
+                Error::TokenRefresh {
+                    error,
+                    rejected: None,
+                },
+            ) => Error::TokenRefresh {
+                error,
+                rejected: Some(refusal),
+            },
+            (_, error) => error,
+        };
         self.finish(Err(error));
     }
 
@@ -283,13 +312,14 @@ impl<O: Operation> Call<O> {
         }
         let status = response.status().as_u16();
         if status == 401 && matches!(self.config.auth, Auth::Bearer) {
+            let (parts, body) = response.into_parts();
+            let refusal = crate::ServiceError::from_response(status, &parts.headers, body);
             if self.refreshed_after_401 {
-                let (parts, body) = response.into_parts();
-                let e = crate::ServiceError::from_response(status, &parts.headers, body);
-                self.finish(Err(Error::Authentication(Box::new(e))));
+                self.finish(Err(Error::Authentication(Box::new(refusal))));
             } else {
                 self.refreshed_after_401 = true;
                 self.rejected = self.token.take();
+                self.refusal = Some(Box::new(refusal));
                 self.state = State::NeedToken;
             }
             return;
@@ -372,9 +402,10 @@ impl<O: Operation> Call<O> {
         headers.insert(CLIENT_REQUEST_ID, self.client_request_id.clone());
         match &self.config.auth {
             Auth::Bearer => {
-                let token = self.token.as_ref().ok_or_else(|| Error::TokenRefresh {
-                    message: "no token was given to the call".into(),
-                })?;
+                let token = self
+                    .token
+                    .as_ref()
+                    .ok_or_else(|| Error::token_refresh("no token was given to the call"))?;
                 let mut bearer = String::with_capacity(7 + token.secret().len());
                 bearer.push_str("Bearer ");
                 bearer.push_str(token.secret());
@@ -406,4 +437,15 @@ impl<O: Operation> Call<O> {
         // 53 random bits scaled into [0, 1).
         bits as f64 / (1u64 << 53) as f64
     }
+}
+
+/// A transport drove the call out of order (a bug in the transport, not in the input).
+fn misuse(reason: &str) -> Error {
+    Error::invalid_input(
+        "call",
+        "",
+        InputErrorKind::NotAllowed,
+        reason,
+        "poll, then the handle_* the poll asked for",
+    )
 }

@@ -4,7 +4,10 @@ use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::Error;
+use crate::{Error, InputErrorKind, REDACTED};
+
+/// What an endpoint looks like, as errors show it.
+pub(crate) const ENDPOINT_SHAPE: &str = "https://<resource>.communication.azure.com";
 
 /// The ACS resource endpoint, e.g. `https://contoso.communication.azure.com`.
 ///
@@ -37,37 +40,52 @@ impl Endpoint {
     }
 
     fn parse_inner(endpoint: &str, allow_loopback_http: bool) -> Result<Self, Error> {
-        let invalid = |reason: String| Error::InvalidInput {
-            argument: "endpoint",
-            reason,
+        use InputErrorKind::{Empty, Malformed, NotAllowed};
+        let shown = shown_endpoint(endpoint);
+        let invalid = |kind: InputErrorKind, reason: String| {
+            Error::invalid_shown_input("endpoint", shown.clone(), kind, reason, ENDPOINT_SHAPE)
         };
-        let url = url::Url::parse(endpoint.trim()).map_err(|e| invalid(e.to_string()))?;
+        if endpoint.trim().is_empty() {
+            return Err(invalid(Empty, "the endpoint is empty".into()));
+        }
+        if shown != crate::error::shown(endpoint) {
+            return Err(invalid(
+                Malformed,
+                "this is not an endpoint: it carries a key, a password or user info (a \
+                 connection string goes to IdentityClient::from_connection_string)"
+                    .into(),
+            ));
+        }
+        let url =
+            url::Url::parse(endpoint.trim()).map_err(|e| invalid(Malformed, e.to_string()))?;
         let host = url
             .host_str()
-            .ok_or_else(|| invalid("no host".into()))?
+            .ok_or_else(|| invalid(Malformed, "no host".into()))?
             .to_ascii_lowercase();
         match url.scheme() {
             "https" => {}
             "http" if allow_loopback_http && is_loopback(&host) => {}
             "http" if allow_loopback_http => {
-                return Err(invalid(format!(
-                    "http:// is allowed for loopback hosts only, not {host}"
-                )))
+                return Err(invalid(
+                    NotAllowed,
+                    format!("http:// is allowed for loopback hosts only, not {host}"),
+                ))
             }
             "http" => {
                 return Err(invalid(
+                    NotAllowed,
                     "http:// is refused: use https://, or allow plain HTTP to a loopback host \
                      explicitly"
                         .into(),
                 ))
             }
-            other => return Err(invalid(format!("unsupported scheme {other}"))),
+            other => return Err(invalid(Malformed, format!("unsupported scheme {other}"))),
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-            return Err(invalid("an endpoint has no path, query or fragment".into()));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid("an endpoint carries no user info".into()));
+            return Err(invalid(
+                Malformed,
+                "an endpoint has no path, query or fragment".into(),
+            ));
         }
         let scheme = url.scheme().to_owned();
         let port = url.port();
@@ -135,9 +153,14 @@ impl Endpoint {
             s.push('?');
             s.push_str(query);
         }
-        http::Uri::try_from(s).map_err(|e| Error::InvalidInput {
-            argument: "request uri",
-            reason: e.to_string(),
+        http::Uri::try_from(s.as_str()).map_err(|e| {
+            Error::invalid_input(
+                "request uri",
+                &s,
+                InputErrorKind::Malformed,
+                e.to_string(),
+                "an absolute URI on the endpoint",
+            )
         })
     }
 }
@@ -151,6 +174,26 @@ impl fmt::Debug for Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// `endpoint` as an error may show it: a string carrying a key (a connection string given as
+/// an endpoint) or user info is redacted.
+fn shown_endpoint(endpoint: &str) -> String {
+    let lower = endpoint.to_ascii_lowercase();
+    if lower.contains("accesskey") || endpoint.contains(';') {
+        return crate::error::redact_connection_string(endpoint);
+    }
+    let authority_start = endpoint.find("://").map_or(0, |i| i + 3);
+    let rest = endpoint.get(authority_start..).unwrap_or("");
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{}{REDACTED}{}",
+            endpoint.get(..authority_start).unwrap_or(""),
+            crate::error::shown(rest.get(at..).unwrap_or(""))
+        ),
+        None => crate::error::shown(endpoint),
     }
 }
 

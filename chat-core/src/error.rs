@@ -1,16 +1,40 @@
 //! The one error type of `chat-core`, and the service's error model.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::RefreshError;
 use crate::events::EventError;
 use crate::ApiVersion;
+
+/// What an input error shows in place of a secret (a key, a token).
+pub const REDACTED: &str = "[redacted]";
+
+/// Most characters of a refused value an input error repeats; longer values are cut.
+pub const MAX_SHOWN_VALUE_CHARS: usize = 100;
 
 /// Everything that can go wrong when building a request or reading a response.
 ///
 /// Service errors keep everything the service said; bodies that are not the expected JSON keep
-/// their raw bytes, so nothing the service sent is lost.
+/// their raw bytes, so nothing the service sent is lost. Input errors name the refused value
+/// (secrets redacted) and the shape expected:
+///
+/// ```
+/// use chat_core::{Endpoint, Error, InputErrorKind};
+///
+/// let err = Endpoint::parse("https://contoso.communication.azure.com/chat").unwrap_err();
+/// assert!(matches!(
+///     &err,
+///     Error::InvalidInput { argument: "endpoint", kind: InputErrorKind::Malformed, .. }
+/// ));
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid endpoint \"https://contoso.communication.azure.com/chat\": an endpoint has no \
+///      path, query or fragment; expected https://<resource>.communication.azure.com"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -26,12 +50,21 @@ pub enum Error {
         /// The body as received.
         body: Vec<u8>,
     },
-    /// An argument was refused before anything was sent.
+    /// An argument was refused before anything was sent. Build one with
+    /// [`Error::invalid_input`].
+    #[non_exhaustive]
     InvalidInput {
-        /// Which argument.
+        /// Which argument (`"endpoint"`, `"content"`, `"thread id"`, ...).
         argument: &'static str,
-        /// Why it was refused.
+        /// The value refused, as the message shows it: cut to [`MAX_SHOWN_VALUE_CHARS`]
+        /// characters, and [`REDACTED`] for a secret.
+        value: String,
+        /// What is wrong with it.
+        kind: InputErrorKind,
+        /// Why it was refused, in words.
         reason: String,
+        /// The shape expected, e.g. `https://<resource>.communication.azure.com`.
+        expected: &'static str,
     },
     /// A field or parameter was set that the pinned API version does not have.
     UnsupportedByApiVersion {
@@ -60,21 +93,40 @@ pub enum Error {
         /// Its value.
         max: u64,
     },
-    /// The service refused the credential twice: once with the cached token and once with a
-    /// freshly refreshed one.
+    /// The service refused the token with 401 and no other token could be tried: the
+    /// credential has no refresher (a static token that expired by the service's clock or was
+    /// revoked), or a freshly refreshed token was refused too. Keeps the service's answer:
+    /// [`Error::status`] is `Some(401)` and [`Error::service_error`] its code and message.
     Authentication(Box<ServiceError>),
-    /// The token refresher failed, and no valid token was left to use.
-    TokenRefresh {
-        /// What the refresher said.
-        message: String,
+    /// The token of a credential without a refresher has expired, so the call was not sent
+    /// (also returned by the transports' `CommunicationTokenCredential::from_jwt` for a token
+    /// that has already expired). Build one with [`Error::token_expired`].
+    #[non_exhaustive]
+    TokenExpired {
+        /// When the token expired.
+        expires_on: SystemTime,
     },
-    /// A token or key could not be read.
+    /// The credential's refresher failed, and no valid token was left to use. Build one with
+    /// [`Error::token_refresh`].
+    #[non_exhaustive]
+    TokenRefresh {
+        /// What the refresher failed with, as it returned it ([`std::error::Error::source`]
+        /// of this error gives it too).
+        error: RefreshError,
+        /// The service's 401, when the refresh was forced by the service refusing the token.
+        rejected: Option<Box<ServiceError>>,
+    },
+    /// A token or key could not be read. The message never quotes it.
     InvalidCredential {
-        /// Why.
+        /// Why, with the shape expected.
         reason: String,
     },
     /// A connection string could not be read.
+    #[non_exhaustive]
     ConnectionString {
+        /// The connection string as the message shows it: the endpoint, with the access key
+        /// and any other value [`REDACTED`].
+        value: String,
         /// Why.
         reason: String,
     },
@@ -91,13 +143,93 @@ pub enum Error {
     Event(EventError),
 }
 
+/// What is wrong with a refused argument ([`Error::InvalidInput`]).
+///
+/// Text arguments are checked before anything is sent:
+///
+/// | argument | refused | why |
+/// |---|---|---|
+/// | message content (send, update) | empty or only whitespace ([`InputErrorKind::Empty`]) | the service would store a blank message; the official SDKs refuse empty content (delete a message rather than blank it) |
+/// | topic (create, update) | empty or only whitespace ([`InputErrorKind::Empty`]) | a topic names the thread; the official SDKs refuse an empty one |
+/// | thread, message and user ids | empty or blank ([`InputErrorKind::Empty`]), or with whitespace around ([`InputErrorKind::Malformed`]) | no id has them: a blank id is a bug, and spaces are usually a stray newline |
+/// | display names | nothing | free text: the service itself sends empty names, and an empty name means "no name" |
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
+#[non_exhaustive]
+pub enum InputErrorKind {
+    /// Empty, or only whitespace: message content, a topic, an id.
+    Empty,
+    /// Not in the expected form: not a URL, not a header value, not PEM, ...
+    Malformed,
+    /// A number outside its allowed range.
+    OutOfRange,
+    /// Well formed, but not allowed here: `http://` to a remote host, a message type that
+    /// cannot be sent.
+    NotAllowed,
+}
+
+/// The expected shape of a connection string, as errors show it.
+const CONNECTION_STRING_SHAPE: &str =
+    "endpoint=https://<resource>.communication.azure.com/;accesskey=<base64 key>";
+
 impl Error {
-    /// The HTTP status the service answered with, when the error came from a response.
+    /// An input error: `argument` refused with `value` (pass [`REDACTED`] for a secret; a long
+    /// value is cut to [`MAX_SHOWN_VALUE_CHARS`] characters), because of `reason`, where
+    /// `expected` was wanted.
+    pub fn invalid_input(
+        argument: &'static str,
+        value: &str,
+        kind: InputErrorKind,
+        reason: impl Into<String>,
+        expected: &'static str,
+    ) -> Self {
+        Self::invalid_shown_input(argument, shown(value), kind, reason, expected)
+    }
+
+    /// An input error whose value is already shaped for display (cut, or redacted).
+    pub(crate) fn invalid_shown_input(
+        argument: &'static str,
+        shown: String,
+        kind: InputErrorKind,
+        reason: impl Into<String>,
+        expected: &'static str,
+    ) -> Self {
+        Self::InvalidInput {
+            argument,
+            value: shown,
+            kind,
+            reason: reason.into(),
+            expected,
+        }
+    }
+
+    /// The token of a credential without a refresher expired at `expires_on`.
+    pub fn token_expired(expires_on: SystemTime) -> Self {
+        Self::TokenExpired { expires_on }
+    }
+
+    /// A refresher failure with no 401 behind it.
+    pub fn token_refresh(error: impl Into<RefreshError>) -> Self {
+        Self::TokenRefresh {
+            error: error.into(),
+            rejected: None,
+        }
+    }
+
+    /// A connection string error: the string is shown with every value but the endpoint
+    /// redacted.
+    pub(crate) fn connection_string(connection_string: &str, reason: impl Into<String>) -> Self {
+        Self::ConnectionString {
+            value: redact_connection_string(connection_string),
+            reason: reason.into(),
+        }
+    }
+
+    /// The HTTP status the service answered with, when the error came from a response
+    /// (`Some(401)` for a refused token, also when its refresh then failed).
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Service(e) | Self::Authentication(e) => Some(e.status),
             Self::Deserialize { status, .. } => Some(*status),
-            _ => None,
+            _ => self.service_error().map(|e| e.status),
         }
     }
 
@@ -105,6 +237,17 @@ impl Error {
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
             Self::Service(e) | Self::Authentication(e) => Some(e),
+            Self::TokenRefresh {
+                rejected: Some(e), ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The kind of an input error, `None` for other errors.
+    pub fn input_error_kind(&self) -> Option<InputErrorKind> {
+        match self {
+            Self::InvalidInput { kind, .. } => Some(*kind),
             _ => None,
         }
     }
@@ -131,6 +274,35 @@ impl Error {
     }
 }
 
+/// `value` cut to [`MAX_SHOWN_VALUE_CHARS`] characters.
+pub(crate) fn shown(value: &str) -> String {
+    match value.char_indices().nth(MAX_SHOWN_VALUE_CHARS) {
+        Some((cut, _)) => format!("{}…", value.get(..cut).unwrap_or(value)),
+        None => value.to_owned(),
+    }
+}
+
+/// A connection string with every value but the endpoint's replaced by [`REDACTED`].
+pub(crate) fn redact_connection_string(s: &str) -> String {
+    let parts: Vec<String> = s
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((key, value)) if key.trim().eq_ignore_ascii_case("endpoint") => {
+                format!("{}={}", key.trim(), shown(value.trim()))
+            }
+            Some((key, _))
+                if key.len() <= 24 && key.trim().bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
+                format!("{}={REDACTED}", key.trim())
+            }
+            _ => REDACTED.to_owned(),
+        })
+        .collect();
+    parts.join(";")
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -138,7 +310,20 @@ impl fmt::Display for Error {
             Self::Deserialize {
                 status, message, ..
             } => write!(f, "unexpected response body (status {status}): {message}"),
-            Self::InvalidInput { argument, reason } => write!(f, "invalid {argument}: {reason}"),
+            Self::InvalidInput {
+                argument,
+                value,
+                reason,
+                expected,
+                ..
+            } => {
+                if value == REDACTED {
+                    write!(f, "invalid {argument} {value}")?;
+                } else {
+                    write!(f, "invalid {argument} {value:?}")?;
+                }
+                write!(f, ": {reason}; expected {expected}")
+            }
             Self::UnsupportedByApiVersion {
                 field,
                 version,
@@ -158,12 +343,23 @@ impl fmt::Display for Error {
                 )
             }
             Self::LimitExceeded { limit, max } => write!(f, "{limit} exceeds the limit of {max}"),
-            Self::Authentication(e) => {
-                write!(f, "authentication failed after a token refresh: {e}")
+            Self::Authentication(e) => write!(f, "the service refused the token: {e}"),
+            Self::TokenExpired { expires_on } => write!(
+                f,
+                "the token expired at {}, and the credential has no refresher",
+                crate::Timestamp::from(*expires_on)
+            ),
+            Self::TokenRefresh { error, rejected } => {
+                if let Some(e) = rejected {
+                    write!(f, "the service refused the token ({e}), and ")?;
+                }
+                write!(f, "the token refresh failed: {error}")
             }
-            Self::TokenRefresh { message } => write!(f, "token refresh failed: {message}"),
             Self::InvalidCredential { reason } => write!(f, "invalid credential: {reason}"),
-            Self::ConnectionString { reason } => write!(f, "invalid connection string: {reason}"),
+            Self::ConnectionString { value, reason } => write!(
+                f,
+                "invalid connection string {value:?}: {reason}; expected {CONNECTION_STRING_SHAPE}"
+            ),
             Self::Transport(t) => write!(f, "{t}"),
             Self::CallTimeout { attempts } => {
                 write!(f, "the call timed out after {attempts} attempt(s)")
@@ -173,7 +369,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::TokenRefresh { error, .. } => Some(error.get_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<EventError> for Error {
     fn from(e: EventError) -> Self {
@@ -371,5 +574,64 @@ impl fmt::Display for TransportError {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(MAX_SHOWN_VALUE_CHARS + 5);
+        let shown = shown(&long);
+        assert_eq!(shown.chars().count(), MAX_SHOWN_VALUE_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(super::shown("short"), "short");
+    }
+
+    #[test]
+    fn connection_strings_show_only_their_endpoint() {
+        assert_eq!(
+            redact_connection_string(" endpoint=https://a.example.com/ ; AccessKey=c2VjcmV0 ;"),
+            "endpoint=https://a.example.com/;AccessKey=[redacted]"
+        );
+        assert_eq!(
+            redact_connection_string("endpoint=https://a;c2VjcmV0=="),
+            "endpoint=https://a;[redacted]"
+        );
+    }
+
+    #[test]
+    fn input_errors_read_value_reason_and_shape() {
+        let e = Error::invalid_input("content", "  ", InputErrorKind::Empty, "blank", "text");
+        assert_eq!(
+            e.to_string(),
+            r#"invalid content "  ": blank; expected text"#
+        );
+        let e = Error::invalid_input("token", REDACTED, InputErrorKind::Empty, "empty", "a JWT");
+        assert_eq!(
+            e.to_string(),
+            "invalid token [redacted]: empty; expected a JWT"
+        );
+        assert_eq!(e.input_error_kind(), Some(InputErrorKind::Empty));
+        assert_eq!(e.status(), None);
+    }
+
+    #[test]
+    fn a_refused_token_keeps_its_status_through_a_failed_refresh() {
+        let refused = ServiceError::new(401, None, Vec::new());
+        let e = Error::TokenRefresh {
+            error: RefreshError::from("offline"),
+            rejected: Some(Box::new(refused)),
+        };
+        assert_eq!(e.status(), Some(401));
+        assert_eq!(
+            e.to_string(),
+            "the service refused the token (service error 401 (0 byte body)), and the token \
+             refresh failed: offline"
+        );
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("offline"));
     }
 }

@@ -74,6 +74,7 @@ mod endpoint;
 mod error;
 pub mod events;
 pub mod http_date;
+mod input;
 mod operation;
 pub mod paging;
 mod request_id;
@@ -90,12 +91,12 @@ pub mod threads;
 pub mod typing;
 
 pub use api_version::ApiVersion;
-pub use auth::{AccessKey, AccessToken};
+pub use auth::{AccessKey, AccessToken, RefreshError};
 pub use call::{user_agent, Auth, Call, CallConfig, CallPoll, CLIENT_REQUEST_ID};
 pub use endpoint::{encode_path_segment, encode_query_value, Endpoint};
 pub use error::{
-    CommunicationError, CommunicationErrorResponse, Error, ServiceError, TransportError,
-    TransportErrorKind,
+    CommunicationError, CommunicationErrorResponse, Error, InputErrorKind, ServiceError,
+    TransportError, TransportErrorKind, MAX_SHOWN_VALUE_CHARS, REDACTED,
 };
 pub use operation::{
     empty_request, expect_no_content, expect_status, json_request, parse_json, ChatContext,

@@ -8,7 +8,7 @@ use http::{Method, Request, Response, StatusCode};
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::Serialize;
 
-use crate::{ApiVersion, Endpoint, Error, ServiceError};
+use crate::{ApiVersion, Endpoint, Error, InputErrorKind, ServiceError};
 
 /// Largest response body a transport should read, in bytes. Bigger bodies are an error rather
 /// than an allocation the server chooses.
@@ -117,9 +117,14 @@ pub fn json_request<T: Serialize + ?Sized>(
     content_type: &'static str,
     body: &T,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let body = serde_json::to_vec(body).map_err(|e| Error::InvalidInput {
-        argument: "request body",
-        reason: e.to_string(),
+    let body = serde_json::to_vec(body).map_err(|e| {
+        Error::invalid_input(
+            "request body",
+            "",
+            InputErrorKind::Malformed,
+            e.to_string(),
+            "a body JSON can carry",
+        )
     })?;
     let mut req = empty_request(method, uri);
     *req.body_mut() = body;

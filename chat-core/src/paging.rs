@@ -24,7 +24,7 @@ use serde::de::{
 use serde::Deserialize;
 
 use crate::operation::{empty_request, parse_json_seed};
-use crate::{ChatContext, Error, Idempotency, Operation};
+use crate::{ChatContext, Error, Idempotency, InputErrorKind, Operation};
 
 /// Most pages one listing follows before it stops with [`Error::LimitExceeded`].
 pub const MAX_PAGES: u64 = 100_000;
@@ -164,9 +164,14 @@ impl<L: ListOperation> Operation for PageRequest<L> {
         match &self.link {
             None => self.list.first_page(ctx),
             Some(link) => {
-                let uri = http::Uri::try_from(link.as_str()).map_err(|e| Error::InvalidInput {
-                    argument: "next link",
-                    reason: e.to_string(),
+                let uri = http::Uri::try_from(link.as_str()).map_err(|e| {
+                    Error::invalid_input(
+                        "next link",
+                        link,
+                        InputErrorKind::Malformed,
+                        e.to_string(),
+                        "an absolute URI on the endpoint",
+                    )
                 })?;
                 Ok(empty_request(Method::GET, uri))
             }
@@ -300,9 +305,14 @@ impl<L: ListOperation> Pager<L> {
 /// Checks a `nextLink` (absolute, or relative to the endpoint) against the endpoint and sets its
 /// `api-version` to the pinned one, keeping every other parameter as the service wrote it.
 pub fn normalize_link(ctx: &ChatContext, link: &str) -> Result<String, Error> {
-    let base = url::Url::parse(ctx.endpoint.as_str()).map_err(|e| Error::InvalidInput {
-        argument: "endpoint",
-        reason: e.to_string(),
+    let base = url::Url::parse(ctx.endpoint.as_str()).map_err(|e| {
+        Error::invalid_input(
+            "endpoint",
+            ctx.endpoint.as_str(),
+            InputErrorKind::Malformed,
+            e.to_string(),
+            crate::endpoint::ENDPOINT_SHAPE,
+        )
     })?;
     let mut url = base
         .join(link.trim())

@@ -143,12 +143,7 @@ pub fn pair_failed_participants(
 
 /// `/chat/threads/{thread_id}{rest}`, the thread id percent-encoded; an empty id is refused.
 pub(crate) fn thread_path(thread_id: &str, rest: &str) -> Result<String, Error> {
-    if thread_id.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "thread id",
-            reason: "empty".into(),
-        });
-    }
+    crate::input::check_id("thread id", thread_id, crate::input::THREAD_ID_SHAPE)?;
     Ok(format!(
         "/chat/threads/{}{rest}",
         encode_path_segment(thread_id)

@@ -80,12 +80,11 @@ impl Operation for SendReadReceipt {
     type Context = ChatContext;
 
     fn to_request(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
-        if self.message_id.is_empty() {
-            return Err(Error::InvalidInput {
-                argument: "message id",
-                reason: "empty".into(),
-            });
-        }
+        crate::input::check_id(
+            "message id",
+            &self.message_id,
+            crate::input::MESSAGE_ID_SHAPE,
+        )?;
         let path = thread_path(&self.thread_id, "/readReceipts")?;
         let body = SendBody {
             chat_message_id: &self.message_id,

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use chat_core::auth::{AccessToken, TokenCache, TokenPoll};
+use chat_core::auth::{AccessToken, RefreshError, TokenCache, TokenPoll};
 use chat_core::http::{Method, Request, Response};
 use chat_core::{
     empty_request, Auth, Call, CallConfig, CallPoll, ChatContext, Endpoint, Error, Idempotency,
@@ -58,7 +58,7 @@ fn response(status: u16) -> Response<Vec<u8>> {
 struct Transport {
     now: SystemTime,
     statuses: VecDeque<u16>,
-    refresher: VecDeque<Result<AccessToken, String>>,
+    refresher: VecDeque<Result<AccessToken, RefreshError>>,
     refreshes: u32,
     sent: Vec<Request<Vec<u8>>>,
 }
@@ -101,7 +101,7 @@ impl Transport {
     }
 }
 
-fn transport(statuses: &[u16], refresher: Vec<Result<AccessToken, String>>) -> Transport {
+fn transport(statuses: &[u16], refresher: Vec<Result<AccessToken, RefreshError>>) -> Transport {
     Transport {
         now: at(0),
         statuses: statuses.iter().copied().collect(),
@@ -152,12 +152,20 @@ fn a_refresher_failure_after_a_401_is_a_typed_error() {
     let mut cache = TokenCache::with_refresher(Some(token("old")), false);
     let mut t = transport(&[401], vec![Err("identity service unreachable".into())]);
     let err = t.run(call(Ping, ctx()), &mut cache).unwrap_err();
+    let Error::TokenRefresh {
+        error, rejected, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error.to_string(), "identity service unreachable");
+    // The service's 401 that forced the refresh is kept.
+    let rejected = rejected.as_ref().expect("the 401");
     assert_eq!(
-        err,
-        Error::TokenRefresh {
-            message: "identity service unreachable".into()
-        }
+        (rejected.status, rejected.code()),
+        (401, Some("Unauthorized"))
     );
+    assert_eq!(err.status(), Some(401));
     assert_eq!(t.refreshes, 1);
 }
 
@@ -166,8 +174,26 @@ fn a_static_token_refused_with_401_fails_without_a_loop() {
     let mut cache = TokenCache::new_static(token("only"));
     let mut t = transport(&[401], vec![]);
     let err = t.run(call(Ping, ctx()), &mut cache).unwrap_err();
-    assert!(matches!(err, Error::TokenRefresh { .. }), "{err:?}");
+    // The service's own 401 (status, code, body), not a bare refusal.
+    let Error::Authentication(service) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (service.status, service.code()),
+        (401, Some("Unauthorized"))
+    );
+    assert!(!service.body.is_empty());
     assert_eq!((t.refreshes, t.sent.len()), (0, 1));
+}
+
+#[test]
+fn an_expired_static_token_is_not_sent() {
+    let mut cache = TokenCache::new_static(AccessToken::new("old", at(0)));
+    let mut t = transport(&[], vec![]);
+    t.now = at(1);
+    let err = t.run(call(Ping, ctx()), &mut cache).unwrap_err();
+    assert_eq!(err, Error::token_expired(at(0)));
+    assert!(t.sent.is_empty());
 }
 
 #[test]

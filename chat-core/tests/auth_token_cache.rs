@@ -198,8 +198,8 @@ proptest! {
         cache.handle_refreshed(now + Duration::from_secs(1), Err("no network".into()));
         for _ in 1..callers {
             match cache.poll_token(now + Duration::from_secs(1), None) {
-                TokenPoll::Failed(chat_core::Error::TokenRefresh { message }) => {
-                    prop_assert_eq!(message, "no network");
+                TokenPoll::Failed(chat_core::Error::TokenRefresh { error, .. }) => {
+                    prop_assert_eq!(error.to_string(), "no network");
                 }
                 other => return Err(TestCaseError::fail(format!("{other:?}"))),
             }

@@ -1,5 +1,5 @@
 //! Receiving chat events: a webhook on hyper that answers Azure Event Grid's validation
-//! handshakes and prints the chat events delivered to it. `chat_core::events::Webhook` does
+//! handshakes and prints the chat events delivered to it. `chat_hyper::events::Webhook` does
 //! all the protocol; this file is the server loop.
 //!
 //! ```sh
@@ -20,13 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chat_core::events::{
+use chat_hyper::events::{
     accepted, Event, EventData, SharedSecret, Webhook, WebhookAction, MAX_DELIVERY_BYTES,
 };
-use chat_core::http::{Request, Response, StatusCode};
-use chat_core::identifier::CommunicationIdentifier;
-use chat_core::identity::TokenScope;
-use chat_core::participants::ChatParticipant;
+use chat_hyper::http::{Request, Response, StatusCode};
+use chat_hyper::identity::TokenScope;
+use chat_hyper::participants::ChatParticipant;
+use chat_hyper::CommunicationIdentifier;
 use chat_hyper::{ChatClient, ClientOptions, CommunicationTokenCredential, IdentityClient};
 use chat_testkit::emulator::{DeliverySchema, Emulator, Subscription};
 use http_body_util::{BodyExt, Full, Limited};
@@ -100,9 +100,7 @@ async fn converse(emulator: &Emulator) -> Result<(), chat_hyper::Error> {
     let created = identity.create_user_and_token([TokenScope::Chat]).await?;
     let token = created
         .access_token
-        .ok_or_else(|| chat_hyper::Error::TokenRefresh {
-            message: "the service returned no token".into(),
-        })?;
+        .ok_or_else(|| chat_hyper::Error::token_refresh("the service returned no token"))?;
     let me = CommunicationIdentifier::from(created.user);
     let bob = CommunicationIdentifier::from(identity.create_user().await?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().await?.user);

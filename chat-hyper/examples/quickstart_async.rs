@@ -13,13 +13,14 @@
 
 use std::process::ExitCode;
 
-use chat_core::identifier::CommunicationIdentifier;
-use chat_core::identity::TokenScope;
-use chat_core::messages::ChatMessageType;
-use chat_core::participants::ChatParticipant;
-use chat_hyper::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
+use chat_hyper::identity::TokenScope;
+use chat_hyper::messages::ChatMessageType;
+use chat_hyper::participants::ChatParticipant;
+use chat_hyper::{
+    ChatClient, ClientOptions, CommunicationIdentifier, CommunicationTokenCredential, Error,
+    IdentityClient, Timestamp,
+};
 use chat_testkit::emulator::Emulator;
-use futures_util::StreamExt;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -54,14 +55,14 @@ async fn run() -> Result<(), Error> {
     let identity =
         IdentityClient::from_connection_string_with_options(&connection_string, options.clone())?;
     let created = identity.create_user_and_token([TokenScope::Chat]).await?;
-    let token = created.access_token.ok_or_else(|| Error::TokenRefresh {
-        message: "the service returned no token".into(),
-    })?;
+    let token = created
+        .access_token
+        .ok_or_else(|| Error::token_refresh("the service returned no token"))?;
     let me = CommunicationIdentifier::from(created.user.clone());
     println!(
         "created user {} (token expires {})",
         me.raw_id(),
-        chat_core::Timestamp::from(token.expires_on())
+        Timestamp::from(token.expires_on())
     );
     let bob = CommunicationIdentifier::from(identity.create_user().await?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().await?.user);
@@ -92,7 +93,8 @@ async fn run() -> Result<(), Error> {
         "thread topic: {}, created on {}",
         properties.topic, properties.created_on
     );
-    let mut threads = chat.list_chat_threads().max_page_size(10).items();
+    // A listing is read with `next().await`: no `StreamExt` needed.
+    let mut threads = chat.list_chat_threads().max_page_size(10);
     while let Some(item) = threads.next().await {
         let item = item?;
         println!("  listed thread {} {}", item.id, item.topic);
@@ -112,29 +114,35 @@ async fn run() -> Result<(), Error> {
     println!("sent html message {}", html.id);
 
     let message = thread.get_message(&text.id).await?;
-    let content = message.content.as_ref().and_then(|c| c.message.as_deref());
     println!(
         "got message {}: {} from {}",
         message.id,
-        content.unwrap_or("(no text)"),
+        message.text().unwrap_or("(no text)"),
         message
             .sender_display_name
             .as_deref()
             .unwrap_or("(no name)")
     );
-    let mut pages = thread.list_messages().max_page_size(2).pages().enumerate();
-    while let Some((n, page)) = pages.next().await {
+    let mut pages = thread.list_messages().max_page_size(2).pages();
+    let mut n = 0;
+    while let Some(page) = pages.next().await {
         let page = page?;
+        n += 1;
         println!("  messages page {n} ({} items):", page.items.len());
         for m in &page.items {
-            let content = m.content.as_ref().and_then(|c| c.message.as_deref());
             println!(
-                "    {} {} {}",
+                "    {} {} {} {}",
                 m.id,
                 m.message_type,
-                content.unwrap_or("(no text)")
+                m.sender_raw_id().unwrap_or("(system)"),
+                m.text().unwrap_or("(no text)")
             );
         }
+    }
+
+    // Empty content is refused before anything is sent, with a typed error.
+    if let Err(e) = thread.send_message("   ").await {
+        println!("refused before sending: {e}");
     }
 
     // Updates.
@@ -148,7 +156,7 @@ async fn run() -> Result<(), Error> {
     // Read receipts and typing.
     thread.send_read_receipt(&html.id).await?;
     println!("sent a read receipt for {}", html.id);
-    let mut receipts = thread.list_read_receipts().items();
+    let mut receipts = thread.list_read_receipts();
     while let Some(receipt) = receipts.next().await {
         let receipt = receipt?;
         println!(
@@ -180,7 +188,7 @@ async fn run() -> Result<(), Error> {
             failed.error.message
         );
     }
-    let mut participants = thread.list_participants().items();
+    let mut participants = thread.list_participants();
     while let Some(participant) = participants.next().await {
         let participant = participant?;
         println!(

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use chat_core::identity::TokenScope;
+use chat_hyper::identity::TokenScope;
 use chat_hyper::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
 use chat_testkit::emulator::Emulator;
 
@@ -24,9 +24,9 @@ async fn main() -> Result<(), Error> {
         options.clone(),
     )?;
     let user = identity.create_user_and_token([TokenScope::Chat]).await?;
-    let token = user.access_token.ok_or_else(|| Error::TokenRefresh {
-        message: "no token".into(),
-    })?;
+    let token = user
+        .access_token
+        .ok_or_else(|| Error::token_refresh("no token"))?;
     let chat = ChatClient::with_options(
         &emulator.endpoint(),
         CommunicationTokenCredential::new(token),

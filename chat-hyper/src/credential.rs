@@ -1,26 +1,32 @@
 //! The user's chat credential: a static token, or an async refresher run when the core's
 //! [`TokenCache`] machine says so, with proactive refresh driven by a background task.
 
+use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
-use chat_core::auth::{TokenCache, TokenPoll};
+use chat_core::auth::{RefreshError, TokenCache, TokenPoll, TokenRefreshOptions};
 use chat_core::{AccessToken, Error};
 use tokio::sync::Notify;
 
-type RefreshFuture = Pin<Box<dyn Future<Output = Result<AccessToken, String>> + Send>>;
+type RefreshFuture = Pin<Box<dyn Future<Output = Result<AccessToken, RefreshError>> + Send>>;
 type Refresher = dyn Fn() -> RefreshFuture + Send + Sync;
 
 /// A user access token credential, shared by every client built from it (cloning is cheap).
 ///
-/// With a refresher, the token is refreshed when it nears expiry and when the service refuses
-/// it with 401; one caller runs the refresher while the others wait. With proactive refresh,
-/// a background task (spawned on the tokio runtime the credential is made in) refreshes the
-/// token at the time [`TokenCache::poll_timeout`] gives, so an idle client keeps a fresh token.
-/// The task ends when the last clone of the credential is dropped.
+/// With a refresher ([`CommunicationTokenCredential::with_refresher`]), the token is refreshed
+/// when it nears expiry and when the service refuses it with 401; one caller runs the refresher
+/// while the others wait. With proactive refresh, a background task (spawned on the tokio
+/// runtime the credential is made in) refreshes the token at the time the core's token cache
+/// gives, so an idle client keeps a fresh token. The task ends when the last clone of the
+/// credential is dropped.
+///
+/// Without one, a call made after the token expired fails with [`Error::TokenExpired`] (nothing
+/// is sent), and a call the service refuses the token on (revoked, or expired by the service's
+/// clock) fails with [`Error::Authentication`], which keeps the service's 401.
 #[derive(Clone)]
 pub struct CommunicationTokenCredential {
     inner: Arc<Inner>,
@@ -33,34 +39,63 @@ struct Inner {
 }
 
 impl CommunicationTokenCredential {
-    /// A credential that always uses `token` (calls fail once it expires).
+    /// A credential that always uses `token`: calls fail with [`Error::TokenExpired`] once it
+    /// expires.
     pub fn new(token: AccessToken) -> Self {
         Self::build(TokenCache::new_static(token), None)
     }
 
     /// A static credential from a user access token (a JWT; its `exp` claim is the expiry).
+    ///
+    /// Fails with [`Error::TokenExpired`] when the token has already expired (it could never
+    /// authorize a call), and with [`Error::InvalidCredential`] when it is not a JWT with an
+    /// `exp` claim (use [`AccessToken::new`] with its expiry for an opaque token).
     pub fn from_jwt(token: &str) -> Result<Self, Error> {
-        AccessToken::from_jwt(token).map(Self::new)
+        let token = AccessToken::from_jwt(token)?;
+        if token.is_expired(SystemTime::now()) {
+            return Err(Error::token_expired(token.expires_on()));
+        }
+        Ok(Self::new(token))
     }
 
-    /// A credential that refreshes its token with the async `refresher`, starting from
-    /// `initial` if given. `proactive` refreshes in the background from ten minutes before
-    /// expiry; it needs a tokio runtime when the credential is made (without one, the refresh
-    /// happens on the first call after its due time).
-    pub fn with_refresher<F, Fut>(
-        initial: Option<AccessToken>,
-        proactive: bool,
-        refresher: F,
-    ) -> Self
+    /// A credential that refreshes its token as `options` say: `options` holds a refresher
+    /// called for each refresh, which returns anything that can be awaited for a fresh token or
+    /// an error of any type (your own error, this crate's [`Error`], a `String`); the error
+    /// reaches callers as [`Error::TokenRefresh`] (its `source()` is the refresher's error).
+    ///
+    /// The refresher may return an `async` block, or a call of this crate's clients as it is
+    /// (a [`crate::Pending`] is a future), with no clone-and-`async move` dance. With proactive
+    /// refresh, a background task refreshes the token; it needs a tokio runtime when the
+    /// credential is made (without one, the refresh happens on the first call after its due
+    /// time).
+    ///
+    /// ```no_run
+    /// use chat_hyper::identity::TokenScope;
+    /// use chat_hyper::{CommunicationTokenCredential, IdentityClient, TokenRefreshOptions};
+    ///
+    /// # async fn demo(identity: IdentityClient, user_id: String) -> Result<(), chat_hyper::Error> {
+    /// let first = identity.get_token(&user_id, [TokenScope::Chat]).await?;
+    /// let credential = CommunicationTokenCredential::with_refresher(
+    ///     TokenRefreshOptions::new(move || identity.get_token(&user_id, [TokenScope::Chat]))
+    ///         .initial_token(first)
+    ///         .refresh_proactively(true),
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn with_refresher<F, Fut, E>(options: TokenRefreshOptions<F>) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<AccessToken, String>> + Send + 'static,
+        Fut: IntoFuture<Output = Result<AccessToken, E>>,
+        Fut::IntoFuture: Send + 'static,
+        E: Into<Box<dyn StdError + Send + Sync + 'static>>,
     {
-        let refresher: Box<Refresher> = Box::new(move || Box::pin(refresher()));
-        let credential = Self::build(
-            TokenCache::with_refresher(initial, proactive),
-            Some(refresher),
-        );
+        let (cache, refresher) = options.into_cache();
+        let proactive = cache.is_proactive();
+        let refresher: Box<Refresher> = Box::new(move || {
+            let refresh = refresher().into_future();
+            Box::pin(async move { refresh.await.map_err(RefreshError::new) })
+        });
+        let credential = Self::build(cache, Some(refresher));
         if proactive {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let weak = Arc::downgrade(&credential.inner);
@@ -114,9 +149,8 @@ impl CommunicationTokenCredential {
                 TokenPoll::Wait => changed.await,
                 TokenPoll::Failed(e) => return Err(e),
                 other => {
-                    return Err(Error::TokenRefresh {
-                        message: format!("unexpected token state {other:?}"),
-                    })
+                    let message = format!("unexpected token state {other:?}");
+                    return Err(Error::token_refresh(message));
                 }
             }
         }
@@ -131,7 +165,7 @@ impl Inner {
     /// Runs the refresher (the cache has handed this caller the refresh), reports to the cache
     /// and wakes the waiters, also when the refresh is cancelled by dropping its future.
     async fn refresh(&self) {
-        struct Report<'a>(&'a Inner, Option<Result<AccessToken, String>>);
+        struct Report<'a>(&'a Inner, Option<Result<AccessToken, RefreshError>>);
         impl Drop for Report<'_> {
             fn drop(&mut self) {
                 let result = self

@@ -10,7 +10,7 @@ use chat_core::{
     TransportErrorKind,
 };
 
-use crate::paging::{BoxFuture, Items, Pages};
+use crate::paging::{BoxFuture, Items, Next, Pages};
 use crate::transport::Transport;
 use crate::{ClientOptions, CommunicationTokenCredential};
 
@@ -72,9 +72,9 @@ impl Executor {
                         Ok(t) => call.handle_token(t),
                         Err(e) => call.handle_token_error(e),
                     },
-                    None => call.handle_token_error(Error::TokenRefresh {
-                        message: "this client has no token credential".into(),
-                    }),
+                    None => call.handle_token_error(Error::token_refresh(
+                        "this client has no token credential",
+                    )),
                 },
                 CallPoll::Sleep(until) => {
                     if let Ok(wait) = until.duration_since(SystemTime::now()) {
@@ -111,6 +111,7 @@ impl Runner for HyperRunner {
     type Call<O: Operation + Send + 'static> = BoxFuture<Result<O::Output, Error>>;
     type Pages<L: ListOperation + Send + 'static> = Pages<L>;
     type Items<L: ListOperation + Send + 'static> = Items<L>;
+    type Next<'a, L: ListOperation + Send + 'static> = Next<'a, Items<L>>;
 
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O> {
         let exec = Arc::clone(&self.exec);
@@ -123,6 +124,12 @@ impl Runner for HyperRunner {
 
     fn items<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Items<L> {
         Items::new(self.pages(pager))
+    }
+
+    fn next_item<'a, L: ListOperation + Send + 'static>(
+        items: &'a mut Items<L>,
+    ) -> Next<'a, Items<L>> {
+        items.next()
     }
 
     fn new_request_id(&self) -> String {

@@ -1,23 +1,100 @@
 //! # chat-hyper
 //!
 //! An async client for Azure Communication Services Chat and Identity, on hyper 1, hyper-util's
-//! pooled client, hyper-rustls (ring provider, webpki roots) and tokio. The protocol — every request, every response, retries, token
-//! refresh, pagination — lives in [`chat_core`]; this crate owns sockets, TLS, the clock and
-//! timers. Calls are `Send + 'static` futures; many can run concurrently on one client.
+//! pooled client, hyper-rustls (ring provider, webpki roots) and tokio. Calls are
+//! `Send + 'static` futures; many can run concurrently on one client. Everything you need is
+//! reachable from this crate: the clients, the resource modules with their models and
+//! operations ([`threads`], [`messages`], [`participants`], [`read_receipts`], [`typing`],
+//! [`identity`], [`identifier`]), the token types, the options and the one [`Error`]. (The
+//! protocol itself lives in the sans-IO [`chat_core`], re-exported for what
+//! is not re-exported here.)
 //!
-//! ## How the per-operation surface is shared
+//! ## Quickstart
 //!
-//! The clients are `chat_core`'s, written once for both transports: [`ChatClient`],
-//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of [`chat_core::client`]'s generic
-//! clients bound to this crate's [`HyperRunner`]. Every client method is one line in `chat_core`
-//! that builds the operation value and returns it as a [`Pending`] (or a [`PendingList`] for
-//! listings); optional parameters are the `Pending`'s builder methods, also written once in
-//! `chat_core`. This crate has zero per-operation lines: it implements
-//! [`chat_core::client::Runner`] (a call is a `Send + 'static` future, so a `Pending` is awaited
-//! directly; a listing is a [`Stream`](futures_core::Stream)) and
-//! [`chat_core::client::Connect`], on one executor that drives [`chat_core::Call`] (and
-//! [`chat_core::Pager`] for listings). The blocking twin, `chat-ureq`, has the very same client
-//! methods, bound to its own runner.
+//! ```no_run
+//! use chat_hyper::identity::TokenScope;
+//! use chat_hyper::messages::ChatMessageType;
+//! use chat_hyper::participants::ChatParticipant;
+//! use chat_hyper::{ChatClient, CommunicationIdentifier, CommunicationTokenCredential, Error};
+//! use chat_hyper::IdentityClient;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     let connection_string = std::env::var("ACS_CONNECTION_STRING").unwrap_or_default();
+//!     let identity = IdentityClient::from_connection_string(&connection_string)?;
+//!     let user = identity.create_user_and_token([TokenScope::Chat]).await?;
+//!     let token = user.access_token.expect("a token was asked for");
+//!     let me = CommunicationIdentifier::from(user.user);
+//!
+//!     let endpoint = identity.endpoint().as_str();
+//!     let chat = ChatClient::new(endpoint, CommunicationTokenCredential::new(token))?;
+//!     let created = chat
+//!         .create_chat_thread("Hello")
+//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
+//!         .await?;
+//!     let thread = chat.chat_thread_client(&created.thread.id);
+//!     let sent = thread
+//!         .send_message("<b>Hi</b>")
+//!         .message_type(ChatMessageType::Html)
+//!         .sender_display_name("Me")
+//!         .await?;
+//!     thread.send_read_receipt(&sent.id).await?;
+//!     let mut messages = thread.list_messages();
+//!     while let Some(message) = messages.next().await {
+//!         let message = message?;
+//!         println!("{} {}", message.sender_raw_id().unwrap_or("system"), message.text().unwrap_or(""));
+//!     }
+//!     let mut pages = thread.list_messages().max_page_size(10).pages();
+//!     while let Some(page) = pages.next().await {
+//!         let page = page?;
+//!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
+//!     }
+//!     chat.delete_chat_thread(&created.thread.id).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## What a call returns
+//!
+//! A client method returns a prepared call, [`Pending`], whose builder methods set the
+//! optional parameters; `.await` runs it and gives `Result<T, Error>`, where `T` is named in
+//! each method's docs (`.call()` gives the same future, a [`BoxFuture`], to store or spawn).
+//! A listing method returns a [`PendingList`]:
+//!
+//! | you write | you get |
+//! |---|---|
+//! | `thread.send_message("Hi").await` | `Result<`[`SendMessageResult`](messages::SendMessageResult)`, Error>` |
+//! | `thread.get_message(id).await` | `Result<`[`ChatMessage`](messages::ChatMessage)`, Error>` |
+//! | `listing.next().await` on `let mut listing = thread.list_messages()` | `Option<Result<ChatMessage, Error>>`, the next item (pages fetched as needed) |
+//! | `thread.list_messages().items()` | a [`Stream`](futures_core::Stream) of `Result<ChatMessage, Error>` ([`Items`], also with `.next()`) |
+//! | `thread.list_messages().pages()` | a `Stream` of `Result<`[`Page`]`<ChatMessage>, Error>` with continuation tokens ([`Pages`], also with `.next()`) |
+//!
+//! No `StreamExt` import is needed to read a listing; `.items()` and `.pages()` are ordinary
+//! `Stream`s for the stream combinators. A `Pending` is not a `Result`:
+//! `thread.send_message("Hi")?` fails to compile with "the `?` operator can only be applied to
+//! values that implement `Try`" (and the compiler suggests `.await`). Add `.await` before the
+//! `?`.
+//!
+//! ## Errors
+//!
+//! Every failure is an [`Error`]. The ones a caller usually matches on:
+//! - [`Error::InvalidInput`]: an argument refused before anything was sent (an empty message, a
+//!   blank topic or id, a malformed endpoint), with its [`InputErrorKind`], the value (secrets
+//!   redacted) and the shape expected.
+//! - [`Error::Service`]: the service's answer, with [`Error::status`] and
+//!   [`ServiceError::code`].
+//! - [`Error::Authentication`] (the service refused the token: status 401 kept),
+//!   [`Error::TokenExpired`] (a static token expired), [`Error::TokenRefresh`] (your refresher
+//!   failed; its error is the `source()`).
+//! - [`Error::Transport`] and [`Error::CallTimeout`]; [`Error::may_have_been_sent`] says whether
+//!   a failed `send_message` may still have posted the message.
+//!
+//! ## Tokens
+//!
+//! [`CommunicationTokenCredential::new`] holds one token; [`CommunicationTokenCredential::from_jwt`]
+//! reads one from a JWT (and refuses an expired one); [`CommunicationTokenCredential::with_refresher`]
+//! takes [`TokenRefreshOptions`]: an async refresher returning a token or an error, an initial
+//! token, and proactive refresh (a background task).
 //!
 //! ## Transport behaviour
 //!
@@ -32,51 +109,25 @@
 //! - **Retries and the 401 refresh** are decided by the core; this crate sleeps as told and asks
 //!   the [`CommunicationTokenCredential`] for tokens. Every try of a call carries the same
 //!   `x-ms-client-request-id`.
-//! - **Failures are classified** into [`chat_core::TransportError`]: connect, DNS and TLS failures
+//! - **Failures are classified** into [`TransportError`]: connect, DNS and TLS failures
 //!   cannot have reached the service; anything after the request was written may have.
 //!   [`Error::may_have_been_sent`] tells a caller of `send_message` whether a repeat could
 //!   duplicate the message.
+//! - **Build weight**: `url` (which the protocol core parses endpoints and page links with)
+//!   brings ICU through `idna` for international domain names. ACS endpoints are ASCII, so an
+//!   application can drop those crates with `cargo update -p idna_adapter --precise 1.0.0` (the
+//!   `url` crate's documented switch, made in the application's `Cargo.lock`). No server code
+//!   and no HTTP/2 (`h2`) is compiled in: hyper is built with its client and HTTP/1 features
+//!   only.
 //!
-//! ## Quickstart
+//! ## How the per-operation surface is shared
 //!
-//! ```no_run
-//! use chat_hyper::{ChatClient, CommunicationTokenCredential, Error, IdentityClient};
-//! use chat_core::identifier::CommunicationIdentifier;
-//! use chat_core::identity::TokenScope;
-//! use chat_core::messages::ChatMessageType;
-//! use chat_core::participants::ChatParticipant;
-//!
-//! use futures_util::StreamExt;
-//!
-//! async fn quickstart() -> Result<(), Error> {
-//!     let connection_string = std::env::var("ACS_CONNECTION_STRING").unwrap_or_default();
-//!     let identity = IdentityClient::from_connection_string(&connection_string)?;
-//!     let user = identity.create_user_and_token(vec![TokenScope::Chat]).await?;
-//!     let token = user.access_token.expect("a token was asked for");
-//!     let me = CommunicationIdentifier::from(user.user.clone());
-//!
-//!     let endpoint = identity.endpoint().as_str().to_owned();
-//!     let chat = ChatClient::new(&endpoint, CommunicationTokenCredential::new(token))?;
-//!     let created = chat
-//!         .create_chat_thread("Hello")
-//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
-//!         .await?;
-//!     let thread = chat.chat_thread_client(&created.thread.id);
-//!     let sent = thread
-//!         .send_message("<b>Hi</b>")
-//!         .message_type(ChatMessageType::Html)
-//!         .sender_display_name("Me")
-//!         .await?;
-//!     thread.send_read_receipt(&sent.id).await?;
-//!     let mut pages = thread.list_messages().max_page_size(10).pages();
-//!     while let Some(page) = pages.next().await {
-//!         let page = page?;
-//!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
-//!     }
-//!     chat.delete_chat_thread(&created.thread.id).await?;
-//!     Ok(())
-//! }
-//! ```
+//! The clients are written once, in the protocol core, for both transports: [`ChatClient`],
+//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of the core's generic clients bound
+//! to this crate's [`HyperRunner`]. This crate has zero per-operation lines: it implements the
+//! core's `Runner` (a call is a `Send + 'static` future, so a `Pending` is awaited directly; a
+//! listing is a `Stream`) and `Connect`, on one executor that drives the core's call driver.
+//! The blocking twin, `chat-ureq`, has the very same client methods, bound to its own runner.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -86,11 +137,21 @@ mod paging;
 mod transport;
 
 pub use chat_core;
-pub use chat_core::client::{ClientOptions, Page, DEFAULT_PER_TRY_TIMEOUT};
-pub use chat_core::Error;
+pub use chat_core::auth::TokenRefreshOptions;
+pub use chat_core::client::{
+    ClientOptions, Page, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT,
+};
+pub use chat_core::identifier::CommunicationIdentifier;
+pub use chat_core::{
+    events, http, identifier, identity, messages, participants, read_receipts, threads, typing,
+};
+pub use chat_core::{
+    AccessToken, ApiVersion, CommunicationError, Endpoint, Error, InputErrorKind, RefreshError,
+    RetryOptions, ServiceError, Timestamp, TransportError, TransportErrorKind,
+};
 pub use credential::CommunicationTokenCredential;
 pub use executor::HyperRunner;
-pub use paging::{BoxFuture, Items, Pages};
+pub use paging::{BoxFuture, Items, Next, Pages};
 
 /// The chat client of one ACS resource (`chat_core`'s, run by this crate): creates, lists and
 /// deletes threads, and hands out [`ChatThreadClient`]s.
@@ -99,7 +160,8 @@ pub type ChatClient = chat_core::client::ChatClient<HyperRunner>;
 pub type ChatThreadClient = chat_core::client::ChatThreadClient<HyperRunner>;
 /// The identity client of one ACS resource, built from its connection string.
 pub type IdentityClient = chat_core::client::IdentityClient<HyperRunner>;
-/// One prepared call of the operation `O`; optional parameters are its builder methods.
+/// One prepared call of the operation `O`; optional parameters are its builder methods, and
+/// `.await` runs it: `Result<O::Output, Error>`.
 ///
 /// ```no_run
 /// # async fn demo(thread: &chat_hyper::ChatThreadClient) -> Result<(), chat_hyper::Error> {
@@ -108,5 +170,6 @@ pub type IdentityClient = chat_core::client::IdentityClient<HyperRunner>;
 /// # Ok(()) }
 /// ```
 pub type Pending<O> = chat_core::client::Pending<HyperRunner, O>;
-/// One prepared listing of the list operation `L`.
+/// One prepared listing of the list operation `L`: read it with
+/// `while let Some(item) = listing.next().await`, or take its `.items()` or `.pages()` streams.
 pub type PendingList<L> = chat_core::client::PendingList<HyperRunner, L>;

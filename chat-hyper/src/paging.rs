@@ -1,5 +1,6 @@
 //! The listing streams: [`Pages`] and [`Items`] drive a core [`Pager`] through the executor,
-//! one page fetch (a boxed `Send` future) at a time.
+//! one page fetch (a boxed `Send` future) at a time. Both are `Stream`s, and both have an
+//! inherent `next()` (the [`Next`] future), so reading a listing needs no `StreamExt`.
 
 use std::fmt;
 use std::future::Future;
@@ -55,6 +56,15 @@ impl<L: ListOperation> Pages<L> {
             State::Idle(p) => p.continuation_token(),
             _ => None,
         }
+    }
+}
+
+impl<L: ListOperation + Send + 'static> Pages<L> {
+    /// The next page: `while let Some(page) = pages.next().await` (no `StreamExt` needed).
+    /// `None` after the last page or after an error.
+    #[allow(clippy::should_implement_trait)] // async: not `Iterator::next`
+    pub fn next(&mut self) -> Next<'_, Self> {
+        Next { stream: self }
     }
 }
 
@@ -122,6 +132,36 @@ impl<L: ListOperation> Items<L> {
     /// The token of the page after the items already fetched; see [`Pages::continuation_token`].
     pub fn continuation_token(&self) -> Option<&str> {
         self.pages.continuation_token()
+    }
+}
+
+impl<L: ListOperation + Send + 'static> Items<L> {
+    /// The next item: `while let Some(item) = items.next().await` (no `StreamExt` needed).
+    /// `None` after the last item or after an error.
+    #[allow(clippy::should_implement_trait)] // async: not `Iterator::next`
+    pub fn next(&mut self) -> Next<'_, Self> {
+        Next { stream: self }
+    }
+}
+
+/// The future of `next()` on a listing ([`Items::next`], [`Pages::next`], and `next()` on a
+/// [`crate::PendingList`]): the next item or page, `None` once the listing is over.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Next<'a, S> {
+    stream: &'a mut S,
+}
+
+impl<S: Stream + Unpin> Future for Next<'_, S> {
+    type Output = Option<S::Item>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut *self.stream).poll_next(cx)
+    }
+}
+
+impl<S> fmt::Debug for Next<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").finish_non_exhaustive()
     }
 }
 

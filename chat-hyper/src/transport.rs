@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chat_core::http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use chat_core::http::{HeaderMap, Method, Request, Response};
+use chat_core::InputErrorKind::Malformed;
 use chat_core::{Error, TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as _, Incoming};
@@ -34,20 +35,25 @@ impl Transport {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         } else {
             for cert in &options.root_certificates {
-                roots
-                    .add(CertificateDer::from(cert.clone()))
-                    .map_err(|e| Error::InvalidInput {
-                        argument: "root certificate",
-                        reason: e.to_string(),
-                    })?;
+                roots.add(CertificateDer::from(cert.clone())).map_err(|e| {
+                    let shown = format!("<DER certificate of {} bytes>", cert.len());
+                    let expected = "an X.509 certificate in DER";
+                    Error::invalid_input(
+                        "root certificate",
+                        &shown,
+                        Malformed,
+                        e.to_string(),
+                        expected,
+                    )
+                })?;
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::InvalidInput {
-                argument: "tls configuration",
-                reason: e.to_string(),
+            .map_err(|e| {
+                let expected = "TLS 1.2 or 1.3 with the ring provider";
+                Error::invalid_input("tls configuration", "", Malformed, e.to_string(), expected)
             })?
             .with_root_certificates(roots)
             .with_no_client_auth();

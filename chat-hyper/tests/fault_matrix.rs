@@ -10,8 +10,7 @@ mod runtime;
 
 use chat_core::client::PendingList;
 use chat_core::{AccessToken, Error, ListOperation, Operation};
-use chat_hyper::{CommunicationTokenCredential, HyperRunner};
-use futures_util::StreamExt;
+use chat_hyper::{CommunicationTokenCredential, HyperRunner, TokenRefreshOptions};
 use matrix::{Drive, Refresh};
 use runtime::runtime;
 
@@ -37,9 +36,9 @@ impl Drive for HyperRunner {
     }
 
     fn credential(initial: AccessToken, refresh: Refresh) -> CommunicationTokenCredential {
-        CommunicationTokenCredential::with_refresher(Some(initial), false, move || {
-            std::future::ready(refresh())
-        })
+        let options =
+            TokenRefreshOptions::new(move || std::future::ready(refresh())).initial_token(initial);
+        CommunicationTokenCredential::with_refresher(options)
     }
 
     fn in_context<T>(f: impl FnOnce() -> T) -> T {

@@ -39,7 +39,6 @@ async fn flow_hyper(
     options: chat_hyper::ClientOptions,
 ) -> Result<usize, Error> {
     use chat_hyper::{ChatClient, CommunicationTokenCredential, IdentityClient};
-    use futures_util::StreamExt;
     let identity =
         IdentityClient::from_connection_string_with_options(connection_string, options.clone())?;
     let created = identity.create_user_and_token([TokenScope::Chat]).await?;

@@ -11,7 +11,6 @@ use chat_core::identity::IdentityContext;
 use chat_core::{AccessToken, ChatContext, Error, ListOperation, Operation};
 use chat_testkit::recording::{route, ApiVersionMatch, Matcher, Recording, RoutedOperation};
 use chat_testkit::replay::{replay_with, Mismatch, ReplayServer, Replayer, Runner};
-use futures_util::StreamExt;
 
 const RECORDINGS: &str = chat_testkit::RECORDINGS_DIR;
 
@@ -76,10 +75,13 @@ fn on_server(server: &ReplayServer, link: &str) -> String {
 }
 
 fn no_identity() -> Error {
-    Error::InvalidInput {
-        argument: "operation",
-        reason: "identity calls are not replayed through this client".into(),
-    }
+    Error::invalid_input(
+        "operation",
+        "identity",
+        chat_core::InputErrorKind::NotAllowed,
+        "identity calls are not replayed through this client",
+        "a chat operation",
+    )
 }
 
 struct Ureq<'a> {

@@ -274,9 +274,7 @@ fn greet(session: &TestSession, greeting: &str) -> Result<String, Error> {
         session.client_options(),
     )?;
     let user = identity.create_user_and_token([TokenScope::Chat]).call()?;
-    let token = user.access_token.ok_or(Error::TokenRefresh {
-        message: "no token".into(),
-    })?;
+    let token = user.access_token.ok_or(Error::token_refresh("no token"))?;
     let chat = ChatClient::with_options(
         session.endpoint(),
         CommunicationTokenCredential::new(token),

@@ -13,12 +13,14 @@
 
 use std::process::ExitCode;
 
-use chat_core::identifier::CommunicationIdentifier;
-use chat_core::identity::TokenScope;
-use chat_core::messages::ChatMessageType;
-use chat_core::participants::ChatParticipant;
 use chat_testkit::emulator::Emulator;
-use chat_ureq::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
+use chat_ureq::identity::TokenScope;
+use chat_ureq::messages::ChatMessageType;
+use chat_ureq::participants::ChatParticipant;
+use chat_ureq::{
+    ChatClient, ClientOptions, CommunicationIdentifier, CommunicationTokenCredential, Error,
+    IdentityClient, Timestamp,
+};
 
 fn main() -> ExitCode {
     match run() {
@@ -49,14 +51,14 @@ fn run() -> Result<(), Error> {
     let identity =
         IdentityClient::from_connection_string_with_options(&connection_string, options.clone())?;
     let created = identity.create_user_and_token([TokenScope::Chat]).call()?;
-    let token = created.access_token.ok_or_else(|| Error::TokenRefresh {
-        message: "the service returned no token".into(),
-    })?;
+    let token = created
+        .access_token
+        .ok_or_else(|| Error::token_refresh("the service returned no token"))?;
     let me = CommunicationIdentifier::from(created.user.clone());
     println!(
         "created user {} (token expires {})",
         me.raw_id(),
-        chat_core::Timestamp::from(token.expires_on())
+        Timestamp::from(token.expires_on())
     );
     let bob = CommunicationIdentifier::from(identity.create_user().call()?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().call()?.user);
@@ -106,11 +108,10 @@ fn run() -> Result<(), Error> {
     println!("sent html message {}", html.id);
 
     let message = thread.get_message(&text.id).call()?;
-    let content = message.content.as_ref().and_then(|c| c.message.as_deref());
     println!(
         "got message {}: {} from {}",
         message.id,
-        content.unwrap_or("(no text)"),
+        message.text().unwrap_or("(no text)"),
         message
             .sender_display_name
             .as_deref()
@@ -120,14 +121,19 @@ fn run() -> Result<(), Error> {
         let page = page?;
         println!("  messages page {n} ({} items):", page.items.len());
         for m in &page.items {
-            let content = m.content.as_ref().and_then(|c| c.message.as_deref());
             println!(
-                "    {} {} {}",
+                "    {} {} {} {}",
                 m.id,
                 m.message_type,
-                content.unwrap_or("(no text)")
+                m.sender_raw_id().unwrap_or("(system)"),
+                m.text().unwrap_or("(no text)")
             );
         }
+    }
+
+    // Empty content is refused before anything is sent, with a typed error.
+    if let Err(e) = thread.send_message("   ").call() {
+        println!("refused before sending: {e}");
     }
 
     // Updates.

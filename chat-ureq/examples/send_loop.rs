@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
-use chat_core::identity::TokenScope;
 use chat_testkit::emulator::Emulator;
+use chat_ureq::identity::TokenScope;
 use chat_ureq::{ChatClient, ClientOptions, CommunicationTokenCredential, Error, IdentityClient};
 
 fn main() -> Result<(), Error> {
@@ -23,9 +23,9 @@ fn main() -> Result<(), Error> {
         options.clone(),
     )?;
     let user = identity.create_user_and_token([TokenScope::Chat]).call()?;
-    let token = user.access_token.ok_or_else(|| Error::TokenRefresh {
-        message: "no token".into(),
-    })?;
+    let token = user
+        .access_token
+        .ok_or_else(|| Error::token_refresh("no token"))?;
     let chat = ChatClient::with_options(
         &emulator.endpoint(),
         CommunicationTokenCredential::new(token),

@@ -1,21 +1,27 @@
 //! The user's chat credential: a static token, or a refresher run when the core's
 //! [`TokenCache`] machine says so.
 
+use std::error::Error as StdError;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use chat_core::auth::{TokenCache, TokenPoll};
+use chat_core::auth::{RefreshError, TokenCache, TokenPoll, TokenRefreshOptions};
 use chat_core::{AccessToken, Error};
 
-type Refresher = dyn Fn() -> Result<AccessToken, String> + Send + Sync;
+type Refresher = dyn Fn() -> Result<AccessToken, RefreshError> + Send + Sync;
 
 /// A user access token credential, shared by every client built from it (cloning is cheap).
 ///
-/// With a refresher, the token is refreshed when it nears expiry (two minutes before, or ten
-/// with proactive refresh: a blocking client has no background thread, so a proactive refresh
-/// happens on the first call after its due time) and when the service refuses it with 401.
-/// One caller runs the refresher while the others wait for its result.
+/// With a refresher ([`CommunicationTokenCredential::with_refresher`]), the token is refreshed
+/// when it nears expiry (two minutes before, or ten with proactive refresh: a blocking client
+/// has no background thread, so a proactive refresh happens on the first call after its due
+/// time) and when the service refuses it with 401. One caller runs the refresher while the
+/// others wait for its result.
+///
+/// Without one, a call made after the token expired fails with [`Error::TokenExpired`] (nothing
+/// is sent), and a call the service refuses the token on (revoked, or expired by the service's
+/// clock) fails with [`Error::Authentication`], which keeps the service's 401.
 #[derive(Clone)]
 pub struct CommunicationTokenCredential {
     inner: Arc<Inner>,
@@ -28,27 +34,51 @@ struct Inner {
 }
 
 impl CommunicationTokenCredential {
-    /// A credential that always uses `token` (calls fail once it expires).
+    /// A credential that always uses `token`: calls fail with [`Error::TokenExpired`] once it
+    /// expires.
     pub fn new(token: AccessToken) -> Self {
         Self::build(TokenCache::new_static(token), None)
     }
 
     /// A static credential from a user access token (a JWT; its `exp` claim is the expiry).
+    ///
+    /// Fails with [`Error::TokenExpired`] when the token has already expired (it could never
+    /// authorize a call), and with [`Error::InvalidCredential`] when it is not a JWT with an
+    /// `exp` claim (use [`AccessToken::new`] with its expiry for an opaque token).
     pub fn from_jwt(token: &str) -> Result<Self, Error> {
-        AccessToken::from_jwt(token).map(Self::new)
+        let token = AccessToken::from_jwt(token)?;
+        if token.is_expired(SystemTime::now()) {
+            return Err(Error::token_expired(token.expires_on()));
+        }
+        Ok(Self::new(token))
     }
 
-    /// A credential that refreshes its token with `refresher`, starting from `initial` if given.
-    /// `proactive` refreshes from ten minutes before expiry instead of two.
-    pub fn with_refresher(
-        initial: Option<AccessToken>,
-        proactive: bool,
-        refresher: impl Fn() -> Result<AccessToken, String> + Send + Sync + 'static,
-    ) -> Self {
-        Self::build(
-            TokenCache::with_refresher(initial, proactive),
-            Some(Box::new(refresher)),
-        )
+    /// A credential that refreshes its token as `options` say: `options` holds a refresher
+    /// returning a fresh token or an error of any type (your own error, this crate's
+    /// [`Error`], a `String`), which reaches callers as [`Error::TokenRefresh`] (its `source()`
+    /// is the refresher's error).
+    ///
+    /// ```no_run
+    /// use chat_ureq::identity::TokenScope;
+    /// use chat_ureq::{CommunicationTokenCredential, IdentityClient, TokenRefreshOptions};
+    ///
+    /// # fn demo(identity: IdentityClient, user_id: String) -> Result<(), chat_ureq::Error> {
+    /// let first = identity.get_token(&user_id, [TokenScope::Chat]).call()?;
+    /// let credential = CommunicationTokenCredential::with_refresher(
+    ///     TokenRefreshOptions::new(move || identity.get_token(&user_id, [TokenScope::Chat]).call())
+    ///         .initial_token(first)
+    ///         .refresh_proactively(true),
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn with_refresher<F, E>(options: TokenRefreshOptions<F>) -> Self
+    where
+        F: Fn() -> Result<AccessToken, E> + Send + Sync + 'static,
+        E: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    {
+        let (cache, refresher) = options.into_cache();
+        let refresher: Box<Refresher> = Box::new(move || refresher().map_err(RefreshError::new));
+        Self::build(cache, Some(refresher))
     }
 
     fn build(cache: TokenCache, refresher: Option<Box<Refresher>>) -> Self {
@@ -92,9 +122,8 @@ impl CommunicationTokenCredential {
                 }
                 TokenPoll::Failed(e) => return Err(e),
                 other => {
-                    return Err(Error::TokenRefresh {
-                        message: format!("unexpected token state {other:?}"),
-                    })
+                    let message = format!("unexpected token state {other:?}");
+                    return Err(Error::token_refresh(message));
                 }
             }
         }
@@ -110,7 +139,7 @@ impl Inner {
     fn refresh<'a>(&'a self, cache: MutexGuard<'a, TokenCache>) -> MutexGuard<'a, TokenCache> {
         drop(cache);
         // Reports a failure if the refresher panics, so waiters are never stuck.
-        struct Report<'a>(&'a Inner, Option<Result<AccessToken, String>>);
+        struct Report<'a>(&'a Inner, Option<Result<AccessToken, RefreshError>>);
         impl Drop for Report<'_> {
             fn drop(&mut self) {
                 let result = self

@@ -72,9 +72,9 @@ impl Executor {
                         Ok(t) => call.handle_token(t),
                         Err(e) => call.handle_token_error(e),
                     },
-                    None => call.handle_token_error(Error::TokenRefresh {
-                        message: "this client has no token credential".into(),
-                    }),
+                    None => call.handle_token_error(Error::token_refresh(
+                        "this client has no token credential",
+                    )),
                 },
                 CallPoll::Sleep(until) => {
                     if let Ok(wait) = until.duration_since(SystemTime::now()) {
@@ -110,6 +110,7 @@ impl Runner for UreqRunner {
     type Call<O: Operation + Send + 'static> = Result<O::Output, Error>;
     type Pages<L: ListOperation + Send + 'static> = Pages<L>;
     type Items<L: ListOperation + Send + 'static> = Items<L>;
+    type Next<'a, L: ListOperation + Send + 'static> = Option<Result<L::Item, Error>>;
 
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O> {
         self.exec.run(operation, ctx)
@@ -121,6 +122,12 @@ impl Runner for UreqRunner {
 
     fn items<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Items<L> {
         Items::new(self.pages(pager))
+    }
+
+    fn next_item<L: ListOperation + Send + 'static>(
+        items: &mut Items<L>,
+    ) -> Option<Result<L::Item, Error>> {
+        items.next()
     }
 
     fn new_request_id(&self) -> String {

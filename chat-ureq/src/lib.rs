@@ -1,22 +1,91 @@
 //! # chat-ureq
 //!
 //! A blocking client for Azure Communication Services Chat and Identity, on ureq 3 with rustls
-//! (ring provider, webpki roots). The protocol — every request, every response, retries, token
-//! refresh, pagination — lives in [`chat_core`]; this crate owns sockets, TLS, the clock and
-//! sleeping.
+//! (ring provider, webpki roots). Everything you need is reachable from this crate: the
+//! clients, the resource modules with their models and operations ([`threads`], [`messages`],
+//! [`participants`], [`read_receipts`], [`typing`], [`identity`], [`identifier`]), the token
+//! types, the options and the one [`Error`]. (The protocol itself lives in the sans-IO
+//! [`chat_core`], re-exported for what is not re-exported here.)
 //!
-//! ## How the per-operation surface is shared
+//! ## Quickstart
 //!
-//! The clients are `chat_core`'s, written once for both transports: [`ChatClient`],
-//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of [`chat_core::client`]'s generic
-//! clients bound to this crate's [`UreqRunner`]. Every client method is one line in `chat_core`
-//! that builds the operation value and returns it as a [`Pending`] (or a [`PendingList`] for
-//! listings); optional parameters are the `Pending`'s builder methods, also written once in
-//! `chat_core`. This crate has zero per-operation lines: it implements
-//! [`chat_core::client::Runner`] (a call runs to its result, a listing is an [`Iterator`]) and
-//! [`chat_core::client::Connect`], on one executor that drives [`chat_core::Call`] (and
-//! [`chat_core::Pager`] for listings). The async twin, `chat-hyper`, has the very same client
-//! methods, bound to its own runner.
+//! ```no_run
+//! use chat_ureq::identity::TokenScope;
+//! use chat_ureq::messages::ChatMessageType;
+//! use chat_ureq::participants::ChatParticipant;
+//! use chat_ureq::{ChatClient, CommunicationIdentifier, CommunicationTokenCredential, Error};
+//! use chat_ureq::IdentityClient;
+//!
+//! fn main() -> Result<(), Error> {
+//!     let connection_string = std::env::var("ACS_CONNECTION_STRING").unwrap_or_default();
+//!     let identity = IdentityClient::from_connection_string(&connection_string)?;
+//!     let user = identity.create_user_and_token([TokenScope::Chat]).call()?;
+//!     let token = user.access_token.expect("a token was asked for");
+//!     let me = CommunicationIdentifier::from(user.user);
+//!
+//!     let endpoint = identity.endpoint().as_str();
+//!     let chat = ChatClient::new(endpoint, CommunicationTokenCredential::new(token))?;
+//!     let created = chat
+//!         .create_chat_thread("Hello")
+//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
+//!         .call()?;
+//!     let thread = chat.chat_thread_client(&created.thread.id);
+//!     let sent = thread
+//!         .send_message("<b>Hi</b>")
+//!         .message_type(ChatMessageType::Html)
+//!         .sender_display_name("Me")
+//!         .call()?;
+//!     thread.send_read_receipt(&sent.id).call()?;
+//!     for message in thread.list_messages() {
+//!         let message = message?;
+//!         println!("{} {}", message.sender_raw_id().unwrap_or("system"), message.text().unwrap_or(""));
+//!     }
+//!     for page in thread.list_messages().max_page_size(10).pages() {
+//!         let page = page?;
+//!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
+//!     }
+//!     chat.delete_chat_thread(&created.thread.id).call()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## What a call returns
+//!
+//! A client method returns a prepared call, [`Pending`], whose builder methods set the
+//! optional parameters; `.call()` runs it and returns `Result<T, Error>`, where `T` is named in
+//! each method's docs. A listing method returns a [`PendingList`]:
+//!
+//! | you write | you get |
+//! |---|---|
+//! | `thread.send_message("Hi").call()` | `Result<`[`SendMessageResult`](messages::SendMessageResult)`, Error>` |
+//! | `thread.get_message(id).call()` | `Result<`[`ChatMessage`](messages::ChatMessage)`, Error>` |
+//! | `for m in thread.list_messages()` | each `m` a `Result<ChatMessage, Error>` (pages fetched as needed) |
+//! | `thread.list_messages().next()` | `Option<Result<ChatMessage, Error>>`, the next item |
+//! | `for p in thread.list_messages().pages()` | each `p` a `Result<`[`Page`]`<ChatMessage>, Error>`, with its continuation token |
+//!
+//! A `Pending` is not a `Result`: `thread.send_message("Hi")?` fails to compile with "the `?`
+//! operator can only be applied to values that implement `Try`". Add `.call()` before the `?`.
+//!
+//! ## Errors
+//!
+//! Every failure is an [`Error`]. The ones a caller usually matches on:
+//! - [`Error::InvalidInput`]: an argument refused before anything was sent (an empty message, a
+//!   blank topic or id, a malformed endpoint), with its [`InputErrorKind`], the value (secrets
+//!   redacted) and the shape expected.
+//! - [`Error::Service`]: the service's answer, with [`Error::status`] and
+//!   [`ServiceError::code`].
+//! - [`Error::Authentication`] (the service refused the token: status 401 kept),
+//!   [`Error::TokenExpired`] (a static token expired), [`Error::TokenRefresh`] (your refresher
+//!   failed; its error is the `source()`).
+//! - [`Error::Transport`] and [`Error::CallTimeout`]; [`Error::may_have_been_sent`] says whether
+//!   a failed `send_message` may still have posted the message.
+//!
+//! ## Tokens
+//!
+//! [`CommunicationTokenCredential::new`] holds one token; [`CommunicationTokenCredential::from_jwt`]
+//! reads one from a JWT (and refuses an expired one); [`CommunicationTokenCredential::with_refresher`]
+//! takes [`TokenRefreshOptions`]: a refresher returning a token or an error, an initial token,
+//! and proactive refresh.
 //!
 //! ## Transport behaviour
 //!
@@ -31,48 +100,23 @@
 //! - **Retries and the 401 refresh** are decided by the core; this crate sleeps as told and asks
 //!   the [`CommunicationTokenCredential`] for tokens. Every try of a call carries the same
 //!   `x-ms-client-request-id`.
-//! - **Failures are classified** into [`chat_core::TransportError`]: connect, DNS and TLS failures
+//! - **Failures are classified** into [`TransportError`]: connect, DNS and TLS failures
 //!   cannot have reached the service; anything after the request was written may have.
 //!   [`Error::may_have_been_sent`] tells a caller of `send_message` whether a repeat could
 //!   duplicate the message.
+//! - **Build weight**: `url` (which the protocol core parses endpoints and page links with)
+//!   brings ICU through `idna` for international domain names. ACS endpoints are ASCII, so an
+//!   application can drop those crates with `cargo update -p idna_adapter --precise 1.0.0` (the
+//!   `url` crate's documented switch, made in the application's `Cargo.lock`).
 //!
-//! ## Quickstart
+//! ## How the per-operation surface is shared
 //!
-//! ```no_run
-//! use chat_ureq::{ChatClient, CommunicationTokenCredential, Error, IdentityClient};
-//! use chat_core::identifier::CommunicationIdentifier;
-//! use chat_core::identity::TokenScope;
-//! use chat_core::messages::ChatMessageType;
-//! use chat_core::participants::ChatParticipant;
-//!
-//! fn main() -> Result<(), Error> {
-//!     let connection_string = std::env::var("ACS_CONNECTION_STRING").unwrap_or_default();
-//!     let identity = IdentityClient::from_connection_string(&connection_string)?;
-//!     let user = identity.create_user_and_token(vec![TokenScope::Chat]).call()?;
-//!     let token = user.access_token.expect("a token was asked for");
-//!     let me = CommunicationIdentifier::from(user.user.clone());
-//!
-//!     let endpoint = identity.endpoint().as_str().to_owned();
-//!     let chat = ChatClient::new(&endpoint, CommunicationTokenCredential::new(token))?;
-//!     let created = chat
-//!         .create_chat_thread("Hello")
-//!         .participants(vec![ChatParticipant::new(me).display_name("Me")])
-//!         .call()?;
-//!     let thread = chat.chat_thread_client(&created.thread.id);
-//!     let sent = thread
-//!         .send_message("<b>Hi</b>")
-//!         .message_type(ChatMessageType::Html)
-//!         .sender_display_name("Me")
-//!         .call()?;
-//!     thread.send_read_receipt(&sent.id).call()?;
-//!     for page in thread.list_messages().max_page_size(10).pages() {
-//!         let page = page?;
-//!         println!("{} messages, next page: {:?}", page.items.len(), page.continuation_token());
-//!     }
-//!     chat.delete_chat_thread(&created.thread.id).call()?;
-//!     Ok(())
-//! }
-//! ```
+//! The clients are written once, in the protocol core, for both transports: [`ChatClient`],
+//! [`ChatThreadClient`] and [`IdentityClient`] are aliases of the core's generic clients bound
+//! to this crate's [`UreqRunner`]. This crate has zero per-operation lines: it implements the
+//! core's `Runner` (a call runs to its result, a listing is an [`Iterator`]) and `Connect`, on
+//! one executor that drives the core's call driver. The async twin, `chat-hyper`, has the very
+//! same client methods, bound to its own runner.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -83,8 +127,18 @@ mod socket;
 mod transport;
 
 pub use chat_core;
-pub use chat_core::client::{ClientOptions, Page, DEFAULT_PER_TRY_TIMEOUT};
-pub use chat_core::Error;
+pub use chat_core::auth::TokenRefreshOptions;
+pub use chat_core::client::{
+    ClientOptions, Page, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT,
+};
+pub use chat_core::identifier::CommunicationIdentifier;
+pub use chat_core::{
+    events, http, identifier, identity, messages, participants, read_receipts, threads, typing,
+};
+pub use chat_core::{
+    AccessToken, ApiVersion, CommunicationError, Endpoint, Error, InputErrorKind, RefreshError,
+    RetryOptions, ServiceError, Timestamp, TransportError, TransportErrorKind,
+};
 pub use credential::CommunicationTokenCredential;
 pub use executor::UreqRunner;
 pub use paging::{Items, Pages};
@@ -96,7 +150,8 @@ pub type ChatClient = chat_core::client::ChatClient<UreqRunner>;
 pub type ChatThreadClient = chat_core::client::ChatThreadClient<UreqRunner>;
 /// The identity client of one ACS resource, built from its connection string.
 pub type IdentityClient = chat_core::client::IdentityClient<UreqRunner>;
-/// One prepared call of the operation `O`; optional parameters are its builder methods.
+/// One prepared call of the operation `O`; optional parameters are its builder methods, and
+/// `.call()` runs it: `Result<O::Output, Error>`.
 ///
 /// ```no_run
 /// # fn demo(thread: &chat_ureq::ChatThreadClient) -> Result<(), chat_ureq::Error> {
@@ -105,10 +160,6 @@ pub type IdentityClient = chat_core::client::IdentityClient<UreqRunner>;
 /// # Ok(()) }
 /// ```
 pub type Pending<O> = chat_core::client::Pending<UreqRunner, O>;
-/// One prepared listing of the list operation `L`.
+/// One prepared listing of the list operation `L`: iterate it (`for item in listing`), read it
+/// with `.next()`, or page through it with `.pages()`.
 pub type PendingList<L> = chat_core::client::PendingList<UreqRunner, L>;
-
-/// The repository README's example, compiled and run as a doctest.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

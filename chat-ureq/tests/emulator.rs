@@ -123,3 +123,61 @@ fn create_thread_retried_after_a_reset_creates_one_thread() {
     assert_eq!(topics.len(), 1);
     assert_eq!(created.thread.topic, "once");
 }
+
+#[test]
+fn messages_expose_their_text_sender_and_system_kind() {
+    use chat_ureq::messages::SystemMessage;
+    use chat_ureq::participants::ChatParticipant;
+
+    let (emulator, chat, thread_id) = setup();
+    let thread = chat.chat_thread_client(&thread_id);
+    let sent = thread.send_message("Noodles?").call().unwrap();
+    thread.update_topic("Lunch").call().unwrap();
+    let identity = IdentityClient::from_connection_string_with_options(
+        &emulator.connection_string(),
+        ClientOptions::default().allow_loopback_http(true),
+    )
+    .unwrap();
+    let bob = identity.create_user().call().unwrap().user;
+    thread
+        .add_participants(vec![ChatParticipant::new(bob.clone().into())])
+        .call()
+        .unwrap();
+
+    let message = thread.get_message(&sent.id).call().unwrap();
+    assert_eq!(message.text(), Some("Noodles?"));
+    let me = message.sender_raw_id().unwrap();
+    assert!(me.starts_with("8:acs:"), "{me}");
+    assert!(!message.is_system_message());
+    assert_eq!(message.system_message(), None);
+
+    let messages: Vec<_> = thread
+        .list_messages()
+        .into_iter()
+        .map(|m| m.unwrap())
+        .collect();
+    let topic = messages
+        .iter()
+        .find_map(|m| match m.system_message() {
+            Some(SystemMessage::TopicUpdated {
+                topic, initiator, ..
+            }) => Some((topic.to_owned(), initiator.map(|i| i.raw_id().to_owned()))),
+            _ => None,
+        })
+        .expect("a topicUpdated system message");
+    assert_eq!(topic, ("Lunch".to_owned(), Some(me.to_owned())));
+    let added = messages
+        .iter()
+        .find_map(|m| match m.system_message() {
+            Some(SystemMessage::ParticipantsAdded { participants, .. }) => Some(participants),
+            _ => None,
+        })
+        .expect("a participantAdded system message");
+    assert!(added.iter().any(|p| p.identifier.raw_id() == bob.raw_id()));
+    let system = messages.iter().filter(|m| m.is_system_message()).count();
+    assert!(system >= 2, "{messages:#?}");
+    assert!(messages
+        .iter()
+        .filter(|m| m.is_system_message())
+        .all(|m| m.sender_raw_id().is_none() && m.text().is_none()));
+}

@@ -6,7 +6,7 @@ mod matrix;
 
 use chat_core::client::PendingList;
 use chat_core::{AccessToken, Error, ListOperation, Operation};
-use chat_ureq::{CommunicationTokenCredential, UreqRunner};
+use chat_ureq::{CommunicationTokenCredential, TokenRefreshOptions, UreqRunner};
 use matrix::{Drive, Refresh};
 
 impl Drive for UreqRunner {
@@ -30,7 +30,8 @@ impl Drive for UreqRunner {
     }
 
     fn credential(initial: AccessToken, refresh: Refresh) -> CommunicationTokenCredential {
-        CommunicationTokenCredential::with_refresher(Some(initial), false, move || refresh())
+        let options = TokenRefreshOptions::new(move || refresh()).initial_token(initial);
+        CommunicationTokenCredential::with_refresher(options)
     }
 }
 

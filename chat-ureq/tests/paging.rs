@@ -58,3 +58,15 @@ fn resuming_from_the_third_pages_token_yields_the_rest() {
         last.target
     );
 }
+
+#[test]
+fn next_on_the_listing_reads_it_and_items_continue_it() {
+    let server = Server::http(|r, _| support::thread_listing(&r.target, TOTAL));
+    let chat = client(&server);
+    let mut threads = chat.list_chat_threads().max_page_size(7);
+    assert_eq!(threads.next().unwrap().unwrap().id, "t0");
+    assert_eq!(threads.next().unwrap().unwrap().id, "t1");
+    let rest: Vec<String> = threads.items().map(|t| t.unwrap().id).collect();
+    assert_eq!(rest, expected(2));
+    assert_eq!(server.requests().len(), TOTAL.div_ceil(7));
+}

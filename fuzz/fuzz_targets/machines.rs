@@ -49,7 +49,7 @@ fn drive<O: Operation<Context = ChatContext>>(op: O, input: &Input) {
             }
             CallPoll::NeedToken { .. } => match events.next() {
                 Some(Event::TokenFails) | None => {
-                    call.handle_token_error(chat_core::Error::TokenRefresh { message: "x".into() })
+                    call.handle_token_error(chat_core::Error::token_refresh("x"))
                 }
                 _ => call.handle_token(AccessToken::new("t", now + Duration::from_secs(3600))),
             },

@@ -1,5 +1,5 @@
 //! Testing an app on ACS Chat offline. Copy this file into your crate's `tests/`, with
-//! `chat-core`, `chat-ureq` and `chat-testkit` as dev-dependencies.
+//! `chat-ureq` and `chat-testkit` as dev-dependencies.
 //!
 //! `cargo test` plays the test back from `recordings/opens_a_support_thread.json`: no network,
 //! no credentials. Record it once (and again whenever the test changes) against your resource:
@@ -13,12 +13,13 @@
 //! `ACS_TEST_MODE=live` runs it against the resource without recording, `emulator` against an
 //! emulator in the test's process.
 
-use chat_core::identifier::CommunicationIdentifier;
-use chat_core::identity::TokenScope;
-use chat_core::messages::ChatMessageType;
-use chat_core::participants::ChatParticipant;
 use chat_testkit::TestSession;
-use chat_ureq::{ChatClient, CommunicationTokenCredential, Error, IdentityClient};
+use chat_ureq::identity::TokenScope;
+use chat_ureq::messages::ChatMessageType;
+use chat_ureq::participants::ChatParticipant;
+use chat_ureq::{
+    ChatClient, CommunicationIdentifier, CommunicationTokenCredential, Error, IdentityClient,
+};
 
 /// The app's code under test: a support thread between an agent and a customer, who is
 /// greeted by name.
@@ -70,7 +71,7 @@ fn opens_a_support_thread() -> Result<(), Box<dyn std::error::Error>> {
     let texts: Vec<&str> = messages
         .iter()
         .filter(|m| m.message_type == ChatMessageType::Text)
-        .filter_map(|m| m.content.as_ref()?.message.as_deref())
+        .filter_map(|m| m.text())
         .collect();
     assert_eq!(texts, ["Hello Ada, how can we help?"]);
     assert_eq!(thread.list_participants().into_iter().count(), 2);

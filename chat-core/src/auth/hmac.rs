@@ -14,7 +14,7 @@ use http::Request;
 use sha2::{Digest, Sha256};
 
 use super::AccessKey;
-use crate::Error;
+use crate::{Error, InputErrorKind};
 
 /// Signs `request` in place: sets `x-ms-date`, `x-ms-content-sha256` and `Authorization`.
 ///
@@ -22,10 +22,13 @@ use crate::Error;
 /// path-and-query is exactly what goes on the wire. Sign after the body is final.
 pub fn sign(request: &mut Request<Vec<u8>>, key: &AccessKey, now: SystemTime) -> Result<(), Error> {
     if !is_http_date_range(now) {
-        return Err(Error::InvalidInput {
-            argument: "x-ms-date",
-            reason: "the time is outside the years 1 to 9999".into(),
-        });
+        return Err(Error::invalid_input(
+            "x-ms-date",
+            &format!("{now:?}"),
+            InputErrorKind::OutOfRange,
+            "the time is outside the years 1 to 9999",
+            "a time in the years 1 to 9999",
+        ));
     }
     let b64 = &base64::engine::general_purpose::STANDARD;
     let date = crate::http_date::format(now);
@@ -51,9 +54,14 @@ pub fn sign(request: &mut Request<Vec<u8>>, key: &AccessKey, now: SystemTime) ->
         "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}"
     );
     let value = |s: String| {
-        HeaderValue::try_from(s).map_err(|e| Error::InvalidInput {
-            argument: "signed header",
-            reason: e.to_string(),
+        HeaderValue::try_from(s.as_str()).map_err(|e| {
+            Error::invalid_input(
+                "signed header",
+                &s,
+                InputErrorKind::Malformed,
+                e.to_string(),
+                "visible ASCII characters",
+            )
         })
     };
     let headers = request.headers_mut();

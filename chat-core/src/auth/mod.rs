@@ -4,10 +4,14 @@
 mod access_key;
 mod access_token;
 pub mod hmac;
+mod refresh_error;
+mod refresh_options;
 mod token_cache;
 
 pub use access_key::AccessKey;
 pub use access_token::AccessToken;
+pub use refresh_error::RefreshError;
+pub use refresh_options::TokenRefreshOptions;
 pub use token_cache::{
     TokenCache, TokenPoll, ON_DEMAND_WINDOW, PROACTIVE_WINDOW, REFRESH_RETRY_DELAY,
 };

@@ -34,7 +34,7 @@
 //! use chat_core::auth::{AccessToken, TokenCache, TokenPoll};
 //!
 //! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-//! let refresher = |n: u32| -> Result<AccessToken, String> {
+//! let refresher = |n: u32| -> Result<AccessToken, chat_core::RefreshError> {
 //!     Ok(AccessToken::new(format!("token-{n}"), now + Duration::from_secs(3600)))
 //! };
 //! let mut cache = TokenCache::with_refresher(None, true);
@@ -53,8 +53,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::AccessToken;
-use crate::Error;
+use super::{AccessToken, RefreshError};
+use crate::{Error, ServiceError};
 
 /// On-demand refresh starts this long before expiry (or at half the lifetime, if later).
 pub const ON_DEMAND_WINDOW: Duration = Duration::from_secs(2 * 60);
@@ -75,7 +75,10 @@ pub enum TokenPoll {
     Refresh,
     /// A refresh is running elsewhere: wait until it is reported, then poll again.
     Wait,
-    /// No token can be had: the refresher failed (or there is none) and no valid token is left.
+    /// No token can be had: [`Error::TokenExpired`] for an expired token without a refresher,
+    /// [`Error::Authentication`] for a refused one (a bare 401: the call driver puts the
+    /// service's own answer in), [`Error::TokenRefresh`] when the refresher failed and no valid
+    /// token is left.
     Failed(Error),
 }
 
@@ -116,11 +119,13 @@ pub struct TokenCache {
     has_refresher: bool,
     proactive: bool,
     refreshing: bool,
-    failure: Option<(String, SystemTime)>,
+    failure: Option<(RefreshError, SystemTime)>,
 }
 
 impl TokenCache {
-    /// A cache holding one token and no refresher: once it expires or is refused, calls fail.
+    /// A cache holding one token and no refresher: once it expires, calls fail with
+    /// [`Error::TokenExpired`]; each call the service refuses it on fails with
+    /// [`Error::Authentication`].
     pub fn new_static(token: AccessToken) -> Self {
         Self {
             cached: Some(Cached {
@@ -156,6 +161,11 @@ impl TokenCache {
         self.has_refresher
     }
 
+    /// True when the cache refreshes proactively ([`TokenCache::poll_timeout`] schedules it).
+    pub fn is_proactive(&self) -> bool {
+        self.proactive
+    }
+
     /// True when a refresh was handed out and not yet reported.
     pub fn is_refreshing(&self) -> bool {
         self.refreshing
@@ -170,6 +180,9 @@ impl TokenCache {
     /// [`crate::CallPoll::NeedToken`]): if the cache still holds it, a refresh is forced; if the
     /// cache already holds a newer one, that one is returned.
     pub fn poll_token(&mut self, now: SystemTime, rejected: Option<&AccessToken>) -> TokenPoll {
+        if !self.has_refresher {
+            return self.poll_static(now, rejected);
+        }
         if let Some(cached) = self.cached.as_mut() {
             if cached.received.is_none() {
                 cached.received = Some(now);
@@ -179,34 +192,40 @@ impl TokenCache {
             }
         }
         let usable = self.cached.as_ref().filter(|c| c.usable(now));
-        if !self.has_refresher {
-            return match (usable, &self.cached) {
-                (Some(c), _) => TokenPoll::Ready(c.token.clone()),
-                (None, Some(c)) if c.rejected => TokenPoll::Failed(Error::TokenRefresh {
-                    message: "the service refused the token, and the credential has no refresher"
-                        .into(),
-                }),
-                _ => TokenPoll::Failed(Error::TokenRefresh {
-                    message: "the token has expired, and the credential has no refresher".into(),
-                }),
-            };
-        }
         let recent_failure = self
             .failure
             .as_ref()
             .filter(|(_, at)| now < *at + REFRESH_RETRY_DELAY)
-            .map(|(message, _)| message.clone());
+            .map(|(error, _)| error.clone());
         match usable {
             Some(c) if now < c.due(ON_DEMAND_WINDOW) => TokenPoll::Ready(c.token.clone()),
             Some(_) if self.refreshing => TokenPoll::Wait,
             Some(c) if recent_failure.is_some() => TokenPoll::Ready(c.token.clone()),
             None if self.refreshing => TokenPoll::Wait,
             None => match recent_failure {
-                Some(message) => TokenPoll::Failed(Error::TokenRefresh { message }),
+                Some(error) => TokenPoll::Failed(Error::token_refresh(error)),
                 None => self.start_refresh(),
             },
             Some(_) => self.start_refresh(),
         }
+    }
+
+    /// A static token: used until it expires; a refusal is not remembered, so each call the
+    /// service refuses reports the service's own 401.
+    fn poll_static(&self, now: SystemTime, rejected: Option<&AccessToken>) -> TokenPoll {
+        let Some(cached) = &self.cached else {
+            return TokenPoll::Failed(Error::token_refresh("the credential holds no token"));
+        };
+        if rejected.is_some_and(|r| *r == cached.token) {
+            let refused = ServiceError::new(401, None, Vec::new());
+            return TokenPoll::Failed(Error::Authentication(Box::new(refused)));
+        }
+        if cached.token.is_expired(now) {
+            return TokenPoll::Failed(Error::TokenExpired {
+                expires_on: cached.token.expires_on(),
+            });
+        }
+        TokenPoll::Ready(cached.token.clone())
     }
 
     fn start_refresh(&mut self) -> TokenPoll {
@@ -216,7 +235,7 @@ impl TokenCache {
 
     /// Reports the refresher's outcome. A token that has already expired counts as a failure.
     /// After a failure the old token stays in use while it is valid.
-    pub fn handle_refreshed(&mut self, now: SystemTime, result: Result<AccessToken, String>) {
+    pub fn handle_refreshed(&mut self, now: SystemTime, result: Result<AccessToken, RefreshError>) {
         self.refreshing = false;
         match result {
             Ok(token) if !token.is_expired(now) => {
@@ -228,9 +247,10 @@ impl TokenCache {
                 self.failure = None;
             }
             Ok(_) => {
-                self.failure = Some(("the refresher returned an expired token".into(), now));
+                let error = RefreshError::from("the refresher returned an expired token");
+                self.failure = Some((error, now));
             }
-            Err(message) => self.failure = Some((message, now)),
+            Err(error) => self.failure = Some((error, now)),
         }
     }
 
@@ -282,9 +302,11 @@ mod tests {
             cache.poll_token(at(99), None),
             TokenPoll::Ready(_)
         ));
-        let TokenPoll::Failed(Error::TokenRefresh { .. }) = cache.poll_token(at(100), None) else {
+        let TokenPoll::Failed(Error::TokenExpired { expires_on }) = cache.poll_token(at(100), None)
+        else {
             panic!()
         };
+        assert_eq!(expires_on, at(100));
         assert_eq!(cache.poll_timeout(), None);
     }
 
@@ -292,10 +314,14 @@ mod tests {
     fn a_static_token_refused_by_the_service_fails() {
         let mut cache = TokenCache::new_static(token("a", 1000));
         let a = token("a", 1000);
-        assert!(matches!(
-            cache.poll_token(at(1), Some(&a)),
-            TokenPoll::Failed(Error::TokenRefresh { .. })
-        ));
+        for _ in 0..2 {
+            assert!(matches!(
+                cache.poll_token(at(1), Some(&a)),
+                TokenPoll::Failed(Error::Authentication(e)) if e.status == 401
+            ));
+        }
+        // The refusal is not remembered: the next call tries the token and hears the service.
+        assert!(matches!(cache.poll_token(at(2), None), TokenPoll::Ready(_)));
     }
 
     #[test]
@@ -342,11 +368,11 @@ mod tests {
         };
         assert_eq!(t.secret(), "a");
         // Expired now, and the failure is recent: a typed failure, not another refresh.
-        let TokenPoll::Failed(Error::TokenRefresh { message }) = cache.poll_token(at(100), None)
+        let TokenPoll::Failed(Error::TokenRefresh { error, .. }) = cache.poll_token(at(100), None)
         else {
             panic!()
         };
-        assert_eq!(message, "boom");
+        assert_eq!(error.to_string(), "boom");
         // Once the retry delay has passed, one caller may try again.
         assert!(matches!(
             cache.poll_token(at(105), None),

@@ -17,7 +17,7 @@ mod options;
 mod pending;
 
 pub use clients::{ChatClient, ChatThreadClient, IdentityClient};
-pub use options::{ClientOptions, DEFAULT_PER_TRY_TIMEOUT};
+pub use options::{ClientOptions, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT};
 pub use pending::{Page, Pending, PendingList};
 
 use crate::{Auth, Error, ListOperation, Operation, Pager};
@@ -26,8 +26,13 @@ use crate::{Auth, Error, ListOperation, Operation, Pager};
 ///
 /// `Call<O>` is what running one operation gives (the result itself for a blocking transport, a
 /// future of it for an async one); `Pages<L>` and `Items<L>` are the transport's iterators or
-/// streams over a listing, fed by a core [`Pager`]. Cloning a runner must be cheap and share its
+/// streams over a listing, fed by a core [`Pager`]; `Next` is what [`PendingList::next`] gives
+/// (the next item, or a future of it). Cloning a runner must be cheap and share its
 /// connections and credential.
+///
+/// `Next` is why an async listing needs no `StreamExt`: a transport cannot implement a foreign
+/// `Stream` trait for this crate's [`PendingList`] (the orphan rule), and this crate has no
+/// async dependency, so the runner names the type of `next()` instead.
 pub trait Runner: Clone {
     /// What running one operation gives.
     type Call<O: Operation + Send + 'static>;
@@ -35,6 +40,11 @@ pub trait Runner: Clone {
     type Pages<L: ListOperation + Send + 'static>;
     /// A listing item by item.
     type Items<L: ListOperation + Send + 'static>;
+    /// What [`PendingList::next`] gives: the next item of a listing (blocking), or a future of
+    /// it (async).
+    type Next<'a, L: ListOperation + Send + 'static>
+    where
+        Self: 'a;
 
     /// Runs `operation` in `ctx` (retries, token refresh and timeouts included).
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O>;
@@ -51,6 +61,11 @@ pub trait Runner: Clone {
         &self,
         pager: Result<Pager<L>, Error>,
     ) -> Self::Items<L>;
+
+    /// The next item of `items` (`None` after the last item, or after an error).
+    fn next_item<'a, L: ListOperation + Send + 'static>(
+        items: &'a mut Self::Items<L>,
+    ) -> Self::Next<'a, L>;
 
     /// A fresh unique id (a UUID): the idempotency token of a thread creation when the caller
     /// gives none.

@@ -5,24 +5,57 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::{ApiVersion, Auth, CallConfig, Endpoint, Error, RetryOptions};
+use crate::{ApiVersion, Auth, CallConfig, Endpoint, Error, InputErrorKind, RetryOptions};
 
-/// The per-try timeout used when none is configured.
+/// The per-try timeout used when none is configured (see [`ClientOptions`] for why).
 pub const DEFAULT_PER_TRY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The per-call time budget used when none is configured: [`RetryOptions::default`]'s
+/// `max_elapsed` (see [`ClientOptions`] for why).
+pub const DEFAULT_PER_CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
 const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const PEM_END: &str = "-----END CERTIFICATE-----";
 
 /// Configuration shared by every call a client makes. Start from [`ClientOptions::default`] and
-/// set what differs with the builder methods.
+/// set what differs with the builder methods, in any order: each sets one thing, and none
+/// resets another.
+///
+/// **Defaults, and why.** One try may take [`DEFAULT_PER_TRY_TIMEOUT`] (60 s), a whole call
+/// with its retries [`DEFAULT_PER_CALL_TIMEOUT`] (300 s); retries follow
+/// [`RetryOptions::default`] (3 retries, 0.8 s doubling, 60 s cap, as Azure.Core). The official
+/// SDKs allow a try 100 s (.NET's `NetworkTimeout`) to 300 s (Python's connection and read
+/// timeouts), and JS sets none; a chat call is a small JSON exchange that the service answers in
+/// well under a second, so 60 s is long enough for a slow network and still ends a dead
+/// connection. It is not shorter because a `send_message` cut short after it left cannot be
+/// retried (the message may have been sent): a tight limit turns slowness into ambiguous
+/// failures. The call budget, 300 s, lets each of the 4 tries use its whole 60 s plus the
+/// backoff between them, so by default no try is cut short by the budget; it only ends calls
+/// that the service keeps asking to wait (`Retry-After`). Python's budget is 7 days, and the
+/// Rust `azure_core`'s 60 s would cut the second try of a stalled call short.
+///
+/// ```
+/// # use chat_core::client::ClientOptions;
+/// # use chat_core::RetryOptions;
+/// use std::time::Duration;
+///
+/// let options = ClientOptions::default()
+///     .per_call_timeout(Duration::from_secs(10))
+///     .retry(RetryOptions::none()); // keeps the 10 s budget
+/// assert_eq!(options.call_budget(), Duration::from_secs(10));
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientOptions {
     /// Prefix of the user agent (at most 24 visible ASCII characters), as the official SDKs'
     /// `user_agent` / application id option.
     pub application_id: Option<String>,
-    /// Retry policy; `max_elapsed` is the per-call time budget.
+    /// Retry policy: how many retries and how long between them. Its `max_elapsed` is the call
+    /// budget only while `per_call_timeout` is unset.
     pub retry: RetryOptions,
+    /// Time budget of a whole call, its retries and their delays included; when set, it wins
+    /// over `retry.max_elapsed`, whichever was set first.
+    pub per_call_timeout: Option<Duration>,
     /// Time limit of one try (connect, send, and read of the whole response).
     pub per_try_timeout: Duration,
     /// Trusted root certificates (DER). Empty means the webpki (Mozilla) roots; when set, these
@@ -39,6 +72,7 @@ impl Default for ClientOptions {
         Self {
             application_id: None,
             retry: RetryOptions::default(),
+            per_call_timeout: None,
             per_try_timeout: DEFAULT_PER_TRY_TIMEOUT,
             root_certificates: Vec::new(),
             allow_loopback_http: false,
@@ -54,7 +88,8 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the retry policy.
+    /// Sets the retry policy (retry count and delays). A per-call timeout set before or after
+    /// is kept.
     pub fn retry(mut self, retry: RetryOptions) -> Self {
         self.retry = retry;
         self
@@ -66,10 +101,17 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the time budget of a whole call, its retries and their delays included.
+    /// Sets the time budget of a whole call, its retries and their delays included
+    /// ([`crate::Error::CallTimeout`] past it). A retry policy set before or after is kept.
     pub fn per_call_timeout(mut self, timeout: Duration) -> Self {
-        self.retry = self.retry.with_max_elapsed(timeout);
+        self.per_call_timeout = Some(timeout);
         self
+    }
+
+    /// The time budget of a whole call: `per_call_timeout` if set, else the retry policy's
+    /// `max_elapsed`.
+    pub fn call_budget(&self) -> Duration {
+        self.per_call_timeout.unwrap_or(self.retry.max_elapsed)
     }
 
     /// Trusts this root certificate (DER bytes, e.g. a `rustls_pki_types::CertificateDer`).
@@ -111,7 +153,7 @@ impl ClientOptions {
     /// agent of the transport crate at version `sdk_version`.
     pub fn call_config(&self, auth: Auth, sdk_version: &str) -> Result<CallConfig, Error> {
         let mut config = CallConfig::new(auth);
-        config.retry = self.retry;
+        config.retry = self.retry.with_max_elapsed(self.call_budget());
         config.user_agent = crate::user_agent(
             self.application_id.as_deref(),
             sdk_version,
@@ -124,9 +166,15 @@ impl ClientOptions {
 
 /// The DER bytes of every `CERTIFICATE` section of a PEM bundle.
 fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    let invalid = |reason: String| Error::InvalidInput {
-        argument: "root certificate",
-        reason,
+    let shown = format!("<PEM bundle of {} bytes>", pem.len());
+    let invalid = |reason: String| {
+        Error::invalid_input(
+            "root certificate",
+            &shown,
+            InputErrorKind::Malformed,
+            reason,
+            "PEM: -----BEGIN CERTIFICATE----- base64 DER -----END CERTIFICATE-----",
+        )
     };
     let text = std::str::from_utf8(pem).map_err(|e| invalid(e.to_string()))?;
     let mut certificates = Vec::new();
@@ -177,6 +225,33 @@ mod tests {
     }
 
     #[test]
+    fn the_call_budget_composes_with_the_retry_policy_in_any_order() {
+        let ten = Duration::from_secs(10);
+        let a = ClientOptions::default()
+            .per_call_timeout(ten)
+            .retry(RetryOptions::none());
+        let b = ClientOptions::default()
+            .retry(RetryOptions::none())
+            .per_call_timeout(ten);
+        for options in [a, b] {
+            assert_eq!(options.call_budget(), ten);
+            let config = options.call_config(Auth::Bearer, "1").unwrap();
+            assert_eq!(
+                (config.retry.max_retries, config.retry.max_elapsed),
+                (0, ten)
+            );
+        }
+        assert_eq!(
+            ClientOptions::default().call_budget(),
+            DEFAULT_PER_CALL_TIMEOUT
+        );
+        assert_eq!(
+            RetryOptions::default().max_elapsed,
+            DEFAULT_PER_CALL_TIMEOUT
+        );
+    }
+
+    #[test]
     fn builders_set_what_transports_read() {
         let options = ClientOptions::default()
             .application_id("app")
@@ -185,7 +260,7 @@ mod tests {
             .add_root_certificate([9u8, 9])
             .allow_loopback_http(true);
         assert_eq!(options.per_try_timeout, Duration::from_secs(5));
-        assert_eq!(options.retry.max_elapsed, Duration::from_secs(30));
+        assert_eq!(options.call_budget(), Duration::from_secs(30));
         assert_eq!(options.root_certificates, vec![vec![9, 9]]);
         assert!(options.parse_endpoint("http://127.0.0.1:8080").is_ok());
         assert!(ClientOptions::default()

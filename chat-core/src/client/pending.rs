@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::identity::{CreateUser, IssueToken};
 use crate::messages::{ChatMessageType, ListMessages, SendMessage, UpdateMessage};
@@ -16,178 +18,257 @@ use crate::{ChatContext, Error, ListOperation, Operation, Pager, Timestamp};
 use super::Runner;
 
 /// One prepared call of the operation `O`: set its optional parameters with the builder
-/// methods, then run it with [`Pending::call`] (or, with an async runner, `.await` it).
+/// methods, then run it. What it gives is `Result<O::Output, Error>`, e.g.
+/// `Result<SendMessageResult, Error>` for `send_message`:
+///
+/// | transport | run it with | gives |
+/// |---|---|---|
+/// | chat-ureq (blocking) | `.call()` | `Result<O::Output, Error>` |
+/// | chat-hyper (async) | `.await` (or `.call().await`) | `Result<O::Output, Error>` |
 ///
 /// ```text
-/// let sent = thread.send_message("Hello!").sender_display_name("Alice").call()?; // blocking
-/// let sent = thread.send_message("Hello!").sender_display_name("Alice").await?; // async
+/// let sent = thread.send_message("Hello!").sender_display_name("Alice").call()?; // chat-ureq
+/// let sent = thread.send_message("Hello!").sender_display_name("Alice").await?; // chat-hyper
 /// ```
-#[must_use = "a prepared call does nothing until it is called or awaited"]
-pub struct Pending<R, O: Operation> {
-    runner: R,
-    ctx: O::Context,
-    operation: O,
+///
+/// A `Pending` is not a `Result`: `thread.send_message("Hello!")?` does not compile ("the `?`
+/// operator can only be applied to values that implement `Try`"); run it first, with `.call()?`
+/// or `.await?`. With an async runner a `Pending` is itself a `Future`, so the compiler adds
+/// "help: consider `await`ing on the `Future`".
+#[doc(alias = "call")]
+#[must_use = "a prepared call does nothing until run: `.call()?` (chat-ureq) or `.await?` \
+              (chat-hyper) gives its `Result`"]
+pub struct Pending<R: Runner, O: Operation + Send + 'static> {
+    stage: Stage<R, O>,
 }
 
-impl<R, O: Operation> Pending<R, O> {
-    pub(crate) fn new(runner: &R, ctx: &O::Context, operation: O) -> Self
-    where
-        R: Clone,
-    {
+enum Stage<R: Runner, O: Operation + Send + 'static> {
+    /// Built and not started: what [`Pending::call`] (or the first poll) runs.
+    Prepared {
+        runner: R,
+        ctx: O::Context,
+        operation: O,
+    },
+    /// Started by a first poll (async runners only).
+    Running(R::Call<O>),
+    /// The runner panicked while starting the call.
+    Poisoned,
+}
+
+// Nothing is pin-projected: the running call is polled through `Pin::new`, which needs it to be
+// `Unpin` itself.
+impl<R: Runner, O: Operation + Send + 'static> Unpin for Pending<R, O> {}
+
+impl<R: Runner, O: Operation + Send + 'static> Pending<R, O> {
+    pub(crate) fn new(runner: &R, ctx: &O::Context, operation: O) -> Self {
         Self {
-            runner: runner.clone(),
-            ctx: ctx.clone(),
-            operation,
+            stage: Stage::Prepared {
+                runner: runner.clone(),
+                ctx: ctx.clone(),
+                operation,
+            },
         }
     }
 
-    fn map(mut self, set: impl FnOnce(O) -> O) -> Self {
-        self.operation = set(self.operation);
-        self
+    fn with_operation(self, set: impl FnOnce(O) -> O) -> Self {
+        let stage = match self.stage {
+            Stage::Prepared {
+                runner,
+                ctx,
+                operation,
+            } => Stage::Prepared {
+                runner,
+                ctx,
+                operation: set(operation),
+            },
+            started => started,
+        };
+        Self { stage }
     }
 
-    /// The operation as it will be sent.
-    pub fn operation(&self) -> &O {
-        &self.operation
+    /// The operation as it will be sent; `None` once the call has started.
+    pub fn operation(&self) -> Option<&O> {
+        match &self.stage {
+            Stage::Prepared { operation, .. } => Some(operation),
+            _ => None,
+        }
     }
-}
 
-impl<R: Runner, O: Operation + Send + 'static> Pending<R, O> {
-    /// Runs the call: the result with a blocking runner, a future of it with an async one.
+    /// Runs the call. With chat-ureq this is the `Result<O::Output, Error>` itself; with
+    /// chat-hyper a `Send + 'static` future of it (awaiting the `Pending` does the same).
+    ///
+    /// # Panics
+    ///
+    /// If the runner panicked while a poll of this `Pending` started the call.
     pub fn call(self) -> R::Call<O> {
-        self.runner.call(self.ctx, self.operation)
+        match self.stage {
+            Stage::Prepared {
+                runner,
+                ctx,
+                operation,
+            } => runner.call(ctx, operation),
+            Stage::Running(call) => call,
+            Stage::Poisoned => panic!("the runner panicked while starting this call"),
+        }
     }
 }
 
-impl<R, O> IntoFuture for Pending<R, O>
+/// With an async runner a `Pending` is awaited directly: the first poll starts the call.
+impl<R, O> Future for Pending<R, O>
 where
     R: Runner,
     O: Operation + Send + 'static,
-    R::Call<O>: Future,
+    R::Call<O>: Future + Unpin,
 {
     type Output = <R::Call<O> as Future>::Output;
-    type IntoFuture = R::Call<O>;
 
-    fn into_future(self) -> R::Call<O> {
-        self.call()
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if matches!(this.stage, Stage::Prepared { .. }) {
+            if let Stage::Prepared {
+                runner,
+                ctx,
+                operation,
+            } = std::mem::replace(&mut this.stage, Stage::Poisoned)
+            {
+                this.stage = Stage::Running(runner.call(ctx, operation));
+            }
+        }
+        match &mut this.stage {
+            Stage::Running(call) => Pin::new(call).poll(cx),
+            _ => panic!("the runner panicked while starting this call"),
+        }
     }
 }
 
-impl<R, O: Operation + fmt::Debug> fmt::Debug for Pending<R, O> {
+impl<R: Runner, O: Operation + Send + 'static + fmt::Debug> fmt::Debug for Pending<R, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pending")
-            .field("operation", &self.operation)
+            .field("operation", &self.operation())
             .finish_non_exhaustive()
     }
 }
 
-impl<R> Pending<R, CreateThread> {
+impl<R: Runner> Pending<R, CreateThread> {
     /// The initial participants (besides the creator).
     pub fn participants(self, participants: Vec<ChatParticipant>) -> Self {
-        self.map(|o| o.participants(participants))
+        self.with_operation(|o| o.participants(participants))
     }
 
     /// The thread's metadata.
     pub fn metadata(self, metadata: BTreeMap<String, String>) -> Self {
-        self.map(|o| o.metadata(metadata))
+        self.with_operation(|o| o.metadata(metadata))
     }
 
     /// The thread's retention policy.
     pub fn retention_policy(self, policy: RetentionPolicy) -> Self {
-        self.map(|o| o.retention_policy(policy))
+        self.with_operation(|o| o.retention_policy(policy))
     }
 
     /// The idempotency token (`repeatability-request-id`) instead of the generated one: a
     /// repeat with the same token returns the thread created first.
     pub fn repeatability_request_id(self, id: impl Into<String>) -> Self {
-        self.map(|o| o.repeatability_request_id(id))
+        self.with_operation(|o| o.repeatability_request_id(id))
     }
 }
 
-impl<R> Pending<R, UpdateThread> {
+impl<R: Runner> Pending<R, UpdateThread> {
     /// The new topic.
     pub fn topic(self, topic: impl Into<String>) -> Self {
-        self.map(|o| o.topic(topic))
+        self.with_operation(|o| o.topic(topic))
     }
 
     /// The new metadata.
     pub fn metadata(self, metadata: BTreeMap<String, String>) -> Self {
-        self.map(|o| o.metadata(metadata))
+        self.with_operation(|o| o.metadata(metadata))
     }
 
     /// The new retention policy.
     pub fn retention_policy(self, policy: RetentionPolicy) -> Self {
-        self.map(|o| o.retention_policy(policy))
+        self.with_operation(|o| o.retention_policy(policy))
     }
 }
 
-impl<R> Pending<R, SendMessage> {
+impl<R: Runner> Pending<R, SendMessage> {
     /// The message type (text by default).
     pub fn message_type(self, message_type: ChatMessageType) -> Self {
-        self.map(|o| o.message_type(message_type))
+        self.with_operation(|o| o.message_type(message_type))
     }
 
-    /// The sender's display name, shown to the other participants.
+    /// The sender's display name, shown to the other participants (free text: an empty name
+    /// is sent as given, and means "no name").
     pub fn sender_display_name(self, name: impl Into<String>) -> Self {
-        self.map(|o| o.sender_display_name(name))
+        self.with_operation(|o| o.sender_display_name(name))
     }
 
     /// The message's metadata.
     pub fn metadata(self, metadata: BTreeMap<String, String>) -> Self {
-        self.map(|o| o.metadata(metadata))
+        self.with_operation(|o| o.metadata(metadata))
     }
 }
 
-impl<R> Pending<R, UpdateMessage> {
+impl<R: Runner> Pending<R, UpdateMessage> {
     /// The new metadata.
     pub fn metadata(self, metadata: BTreeMap<String, String>) -> Self {
-        self.map(|o| o.metadata(metadata))
+        self.with_operation(|o| o.metadata(metadata))
     }
 }
 
-impl<R> Pending<R, SendTypingNotification> {
-    /// The sender's display name, shown to the other participants.
+impl<R: Runner> Pending<R, SendTypingNotification> {
+    /// The sender's display name, shown to the other participants (free text: an empty name
+    /// is sent as given, and means "no name").
     pub fn sender_display_name(self, name: impl Into<String>) -> Self {
-        self.map(|o| o.sender_display_name(name))
+        self.with_operation(|o| o.sender_display_name(name))
     }
 }
 
-impl<R> Pending<R, CreateUser> {
+impl<R: Runner> Pending<R, CreateUser> {
     /// How long the token created with the user lives, 60 to 1440 minutes.
     pub fn expires_in_minutes(self, minutes: u32) -> Self {
-        self.map(|o| o.expires_in_minutes(minutes))
+        self.with_operation(|o| o.expires_in_minutes(minutes))
     }
 }
 
-impl<R> Pending<R, IssueToken> {
+impl<R: Runner> Pending<R, IssueToken> {
     /// How long the token lives, 60 to 1440 minutes (the service's default is 1440).
     pub fn expires_in_minutes(self, minutes: u32) -> Self {
-        self.map(|o| o.expires_in_minutes(minutes))
+        self.with_operation(|o| o.expires_in_minutes(minutes))
     }
 }
 
 /// One prepared listing of the list operation `L`: set its optional parameters (page size,
-/// start time, skip) with the builder methods, then take its [`PendingList::items`] or its
-/// [`PendingList::pages`], the runner's iterators or streams.
-#[must_use = "a prepared listing does nothing until iterated or streamed"]
-pub struct PendingList<R, L> {
+/// start time, skip) with the builder methods, then read it item by item with
+/// [`PendingList::next`] (or a `for` loop with a blocking runner), or take its
+/// [`PendingList::items`] or [`PendingList::pages`], the runner's iterators or streams.
+///
+/// ```text
+/// for message in thread.list_messages() { let message = message?; }           // blocking
+/// let mut messages = thread.list_messages();                                   // async
+/// while let Some(message) = messages.next().await { let message = message?; }
+/// ```
+#[must_use = "a listing does nothing until read: `for item in listing` (chat-ureq) or \
+              `while let Some(item) = listing.next().await` (chat-hyper)"]
+pub struct PendingList<R: Runner, L: ListOperation + Send + 'static> {
     runner: R,
     ctx: ChatContext,
     list: L,
     resume: Option<String>,
+    /// The items, once [`PendingList::next`] has started reading them.
+    started: Option<R::Items<L>>,
 }
 
-impl<R: Clone, L> PendingList<R, L> {
+impl<R: Runner, L: ListOperation + Send + 'static> PendingList<R, L> {
     pub(crate) fn new(runner: &R, ctx: &ChatContext, list: L) -> Self {
         Self {
             runner: runner.clone(),
             ctx: ctx.clone(),
             list,
             resume: None,
+            started: None,
         }
     }
 
-    fn map(mut self, set: impl FnOnce(L) -> L) -> Self {
+    fn with_list(mut self, set: impl FnOnce(L) -> L) -> Self {
         self.list = set(self.list);
         self
     }
@@ -202,27 +283,43 @@ impl<R: Clone, L> PendingList<R, L> {
         self.resume = Some(continuation_token.into());
         self
     }
-}
 
-impl<R: Runner, L: ListOperation + Send + 'static> PendingList<R, L> {
-    fn pager(self) -> (R, Result<Pager<L>, Error>) {
-        let pager = match self.resume {
-            None => Ok(Pager::new(self.list, self.ctx)),
-            Some(token) => Pager::resume(self.list, self.ctx, &token),
+    fn pager(&self) -> Result<Pager<L>, Error> {
+        match &self.resume {
+            None => Ok(Pager::new(self.list.clone(), self.ctx.clone())),
+            Some(token) => Pager::resume(self.list.clone(), self.ctx.clone(), token),
+        }
+    }
+
+    /// The next item, fetching the next page when the current one is used up: with chat-ureq
+    /// `Option<Result<Item, Error>>`, with chat-hyper a future of it (`.next().await`, no
+    /// `StreamExt` needed). `None` after the last item or after an error. Set the builder
+    /// options before the first `next()`.
+    #[allow(clippy::should_implement_trait)] // also async: not `Iterator::next`
+    pub fn next(&mut self) -> R::Next<'_, L> {
+        let items = match self.started.take() {
+            Some(items) => items,
+            None => self.runner.items(self.pager()),
         };
-        (self.runner, pager)
+        R::next_item(self.started.insert(items))
     }
 
-    /// The listing page by page, each [`Page`] with its continuation token.
+    /// The listing page by page, each [`Page`] with its continuation token: an `Iterator`
+    /// (chat-ureq) or a `Stream` with an inherent `next()` (chat-hyper) of
+    /// `Result<Page<Item>, Error>`. Starts from the first page (or the one
+    /// [`PendingList::resume_from`] names), even after [`PendingList::next`].
     pub fn pages(self) -> R::Pages<L> {
-        let (runner, pager) = self.pager();
-        runner.pages(pager)
+        self.runner.pages(self.pager())
     }
 
-    /// The items of the listing, fetched page by page as needed.
+    /// The items of the listing, fetched page by page as needed: an `Iterator` (chat-ureq) or a
+    /// `Stream` with an inherent `next()` (chat-hyper) of `Result<Item, Error>`. After
+    /// [`PendingList::next`], the items not yet read.
     pub fn items(self) -> R::Items<L> {
-        let (runner, pager) = self.pager();
-        runner.items(pager)
+        match self.started {
+            Some(items) => items,
+            None => self.runner.items(self.pager()),
+        }
     }
 }
 
@@ -240,60 +337,61 @@ where
     }
 }
 
-impl<R, L: fmt::Debug> fmt::Debug for PendingList<R, L> {
+impl<R: Runner, L: ListOperation + Send + 'static + fmt::Debug> fmt::Debug for PendingList<R, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PendingList")
             .field("list", &self.list)
             .field("resume", &self.resume.is_some())
+            .field("started", &self.started.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl<R: Clone> PendingList<R, ListThreads> {
+impl<R: Runner> PendingList<R, ListThreads> {
     /// The page size the service is asked for.
     pub fn max_page_size(self, n: u32) -> Self {
-        self.map(|l| l.max_page_size(n))
+        self.with_list(|l| l.max_page_size(n))
     }
 
     /// Only threads updated since this time.
     pub fn start_time(self, t: Timestamp) -> Self {
-        self.map(|l| l.start_time(t))
+        self.with_list(|l| l.start_time(t))
     }
 }
 
-impl<R: Clone> PendingList<R, ListMessages> {
+impl<R: Runner> PendingList<R, ListMessages> {
     /// The page size the service is asked for.
     pub fn max_page_size(self, n: u32) -> Self {
-        self.map(|l| l.max_page_size(n))
+        self.with_list(|l| l.max_page_size(n))
     }
 
     /// Only messages since this time.
     pub fn start_time(self, t: Timestamp) -> Self {
-        self.map(|l| l.start_time(t))
+        self.with_list(|l| l.start_time(t))
     }
 }
 
-impl<R: Clone> PendingList<R, ListParticipants> {
+impl<R: Runner> PendingList<R, ListParticipants> {
     /// The page size the service is asked for.
     pub fn max_page_size(self, n: u32) -> Self {
-        self.map(|l| l.max_page_size(n))
+        self.with_list(|l| l.max_page_size(n))
     }
 
     /// Skips this many participants.
     pub fn skip(self, n: u32) -> Self {
-        self.map(|l| l.skip(n))
+        self.with_list(|l| l.skip(n))
     }
 }
 
-impl<R: Clone> PendingList<R, ListReadReceipts> {
+impl<R: Runner> PendingList<R, ListReadReceipts> {
     /// The page size the service is asked for.
     pub fn max_page_size(self, n: u32) -> Self {
-        self.map(|l| l.max_page_size(n))
+        self.with_list(|l| l.max_page_size(n))
     }
 
     /// Skips this many read receipts.
     pub fn skip(self, n: u32) -> Self {
-        self.map(|l| l.skip(n))
+        self.with_list(|l| l.skip(n))
     }
 }
 

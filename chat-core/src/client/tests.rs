@@ -23,6 +23,7 @@ impl Runner for Render {
     type Call<O: Operation + Send + 'static> = Rendered;
     type Pages<L: ListOperation + Send + 'static> = Option<Rendered>;
     type Items<L: ListOperation + Send + 'static> = std::option::IntoIter<Rendered>;
+    type Next<'a, L: ListOperation + Send + 'static> = Option<Rendered>;
 
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Rendered {
         operation.to_request(&ctx)
@@ -43,6 +44,12 @@ impl Runner for Render {
         pager: Result<Pager<L>, Error>,
     ) -> std::option::IntoIter<Rendered> {
         self.pages(pager).into_iter()
+    }
+
+    fn next_item<L: ListOperation + Send + 'static>(
+        items: &mut std::option::IntoIter<Rendered>,
+    ) -> Option<Rendered> {
+        items.next()
     }
 
     fn new_request_id(&self) -> String {
@@ -76,12 +83,14 @@ impl Runner for Later {
     type Call<O: Operation + Send + 'static> = Ready<Rendered>;
     type Pages<L: ListOperation + Send + 'static> = ();
     type Items<L: ListOperation + Send + 'static> = ();
+    type Next<'a, L: ListOperation + Send + 'static> = ();
 
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, op: O) -> Ready<Rendered> {
         Ready(Some(op.to_request(&ctx)))
     }
     fn pages<L: ListOperation + Send + 'static>(&self, _: Result<Pager<L>, Error>) {}
     fn items<L: ListOperation + Send + 'static>(&self, _: Result<Pager<L>, Error>) {}
+    fn next_item<L: ListOperation + Send + 'static>(_: &mut ()) {}
     fn new_request_id(&self) -> String {
         String::new()
     }
@@ -249,4 +258,23 @@ fn a_pending_call_of_an_async_runner_can_be_awaited() {
         panic!("the fake future is ready at once")
     };
     assert_eq!(request.unwrap().method(), Method::GET);
+}
+
+#[test]
+fn next_reads_the_listing_it_started_and_items_continue_it() {
+    let thread = chat().chat_thread_client("19:t@thread.v2");
+    let mut listing = thread.list_messages().max_page_size(5);
+    let first = listing.next().unwrap().unwrap();
+    assert_eq!(
+        first.uri().to_string(),
+        "https://res.communication.azure.com/chat/threads/19%3At%40thread.v2/messages?api-version=2025-03-15&maxPageSize=5"
+    );
+    // The render runner's listing has one item: `next` does not start it over.
+    assert!(listing.next().is_none());
+    assert!(
+        listing.items().next().is_none(),
+        "items continue where next stopped"
+    );
+    // A fresh listing starts at the first page.
+    assert!(thread.list_messages().items().next().is_some());
 }

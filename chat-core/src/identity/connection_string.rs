@@ -28,12 +28,6 @@ pub struct ConnectionString {
     access_key: AccessKey,
 }
 
-fn invalid(reason: impl Into<String>) -> Error {
-    Error::ConnectionString {
-        reason: reason.into(),
-    }
-}
-
 impl ConnectionString {
     /// Reads a connection string with an `https://` endpoint.
     pub fn parse(s: &str) -> Result<Self, Error> {
@@ -55,6 +49,7 @@ impl ConnectionString {
     }
 
     fn parse_inner(s: &str, allow_loopback_http: bool) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::connection_string(s, reason);
         let mut endpoint = None;
         let mut access_key = None;
         for (index, part) in s.split(';').enumerate() {
@@ -92,19 +87,22 @@ impl ConnectionString {
         }
         let endpoint = endpoint
             .filter(|e| !e.is_empty())
-            .ok_or_else(|| invalid("the `endpoint` is missing"))?;
+            .ok_or_else(|| invalid("the `endpoint` is missing".into()))?;
         let access_key = access_key
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| invalid("the `accesskey` is missing"))?;
+            .ok_or_else(|| invalid("the `accesskey` is missing".into()))?;
         let endpoint = if allow_loopback_http {
             Endpoint::parse_allowing_loopback_http(endpoint)
         } else {
             Endpoint::parse(endpoint)
         }
-        .map_err(|e| invalid(format!("bad `endpoint`: {e}")))?;
+        .map_err(|e| match e {
+            Error::InvalidInput { reason, .. } => invalid(format!("bad `endpoint`: {reason}")),
+            other => invalid(format!("bad `endpoint`: {other}")),
+        })?;
         // The base64 error would quote a byte of the key: say only that it is not base64.
         let access_key = AccessKey::from_base64(access_key)
-            .map_err(|_| invalid("the `accesskey` is not valid base64"))?;
+            .map_err(|_| invalid("the `accesskey` is not valid base64".into()))?;
         Ok(Self {
             endpoint,
             access_key,
@@ -145,7 +143,7 @@ mod tests {
 
     fn reason(s: &str) -> String {
         match ConnectionString::parse(s).unwrap_err() {
-            Error::ConnectionString { reason } => reason,
+            Error::ConnectionString { reason, .. } => reason,
             other => panic!("{other:?}"),
         }
     }

@@ -10,7 +10,8 @@ use super::{IdentityContext, TokenScope};
 use crate::identifier::CommunicationUserIdentifier;
 use crate::{
     empty_request, encode_path_segment, expect_no_content, expect_status, json_request,
-    AccessToken, Error, Idempotency, Operation, Timestamp, APPLICATION_JSON,
+    AccessToken, Error, Idempotency, InputErrorKind, Operation, Timestamp, APPLICATION_JSON,
+    REDACTED,
 };
 
 /// The shortest token lifetime the service issues, in minutes.
@@ -21,12 +22,13 @@ pub const MAX_EXPIRES_IN_MINUTES: u32 = 1440;
 fn check_expiry(minutes: Option<u32>) -> Result<(), Error> {
     match minutes {
         Some(m) if !(MIN_EXPIRES_IN_MINUTES..=MAX_EXPIRES_IN_MINUTES).contains(&m) => {
-            Err(Error::InvalidInput {
-                argument: "expiresInMinutes",
-                reason: format!(
-                    "{m} is outside {MIN_EXPIRES_IN_MINUTES}..={MAX_EXPIRES_IN_MINUTES}"
-                ),
-            })
+            Err(Error::invalid_input(
+                "expiresInMinutes",
+                &m.to_string(),
+                InputErrorKind::OutOfRange,
+                "the service issues tokens for 60 to 1440 minutes",
+                "60 to 1440 (minutes)",
+            ))
         }
         _ => Ok(()),
     }
@@ -34,21 +36,19 @@ fn check_expiry(minutes: Option<u32>) -> Result<(), Error> {
 
 fn check_scopes(scopes: &[TokenScope]) -> Result<(), Error> {
     if scopes.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "scopes",
-            reason: "a token needs at least one scope".into(),
-        });
+        return Err(Error::invalid_input(
+            "scopes",
+            "[]",
+            InputErrorKind::Empty,
+            "a token needs at least one scope",
+            "one or more of chat, voip, chat.join, chat.join.limited, voip.join",
+        ));
     }
     Ok(())
 }
 
 fn user_path(user_id: &str, action: &str) -> Result<String, Error> {
-    if user_id.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "user id",
-            reason: "empty".into(),
-        });
-    }
+    crate::input::check_id("user id", user_id, crate::input::USER_ID_SHAPE)?;
     Ok(format!(
         "/identities/{}{action}",
         encode_path_segment(user_id)
@@ -361,18 +361,17 @@ impl Operation for ExchangeTeamsToken {
     type Context = IdentityContext;
 
     fn to_request(&self, ctx: &IdentityContext) -> Result<Request<Vec<u8>>, Error> {
-        for (argument, value) in [
-            ("token", &self.token),
-            ("app id", &self.app_id),
-            ("user id", &self.user_id),
-        ] {
-            if value.is_empty() {
-                return Err(Error::InvalidInput {
-                    argument,
-                    reason: "empty".into(),
-                });
-            }
+        if self.token.trim().is_empty() {
+            return Err(Error::invalid_input(
+                "token",
+                REDACTED,
+                InputErrorKind::Empty,
+                "the Teams user's token is empty",
+                "the Teams user's Entra ID access token (a JWT)",
+            ));
         }
+        crate::input::check_id("app id", &self.app_id, "the Entra application's client id")?;
+        crate::input::check_id("user id", &self.user_id, "the Teams user's Entra object id")?;
         let body = ExchangeBody {
             token: &self.token,
             app_id: &self.app_id,

@@ -16,6 +16,6 @@ mod ops;
 
 pub use model::{
     ChatAttachment, ChatAttachmentType, ChatMessage, ChatMessageContent, ChatMessageType,
-    SendMessageResult,
+    SendMessageResult, SystemMessage,
 };
 pub use ops::{DeleteMessage, GetMessage, ListMessages, SendMessage, UpdateMessage};

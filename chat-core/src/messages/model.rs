@@ -70,6 +70,105 @@ impl ChatMessage {
             metadata: BTreeMap::new(),
         }
     }
+
+    /// The text or HTML of a user message: `content.message`. `None` for a deleted message
+    /// and for system messages.
+    ///
+    /// ```
+    /// # use chat_core::messages::{ChatMessage, ChatMessageContent, ChatMessageType};
+    /// # use chat_core::Timestamp;
+    /// let mut message = ChatMessage::new("1", ChatMessageType::Text, "3", "1", Timestamp::UNIX_EPOCH);
+    /// message.content = Some(ChatMessageContent::message("Noodles?"));
+    /// assert_eq!(message.text(), Some("Noodles?"));
+    /// ```
+    pub fn text(&self) -> Option<&str> {
+        self.content.as_ref()?.message.as_deref()
+    }
+
+    /// The sender's raw id (`8:acs:...`, `4:+1...`, ...); `None` for system messages, which
+    /// have no sender.
+    pub fn sender_raw_id(&self) -> Option<&str> {
+        self.sender_communication_identifier
+            .as_ref()
+            .map(CommunicationIdentifier::raw_id)
+    }
+
+    /// True once the message was deleted (it then has no content).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_on.is_some()
+    }
+
+    /// True for a message the service wrote: topic updated, participants added or removed.
+    pub fn is_system_message(&self) -> bool {
+        self.message_type.is_system()
+    }
+
+    /// What a system message says, `None` for user messages (text, HTML, or a type this
+    /// client does not know).
+    ///
+    /// ```
+    /// # use chat_core::messages::{ChatMessage, ChatMessageContent, ChatMessageType, SystemMessage};
+    /// # use chat_core::Timestamp;
+    /// let mut message =
+    ///     ChatMessage::new("1", ChatMessageType::TopicUpdated, "2", "1", Timestamp::UNIX_EPOCH);
+    /// let mut content = ChatMessageContent::default();
+    /// content.topic = Some("Lunch".into());
+    /// message.content = Some(content);
+    /// match message.system_message() {
+    ///     Some(SystemMessage::TopicUpdated { topic, .. }) => assert_eq!(topic, "Lunch"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
+    pub fn system_message(&self) -> Option<SystemMessage<'_>> {
+        let content = self.content.as_ref();
+        let initiator = content.and_then(|c| c.initiator_communication_identifier.as_ref());
+        let participants = content.map_or(&[][..], |c| c.participants.as_slice());
+        match self.message_type {
+            ChatMessageType::TopicUpdated => Some(SystemMessage::TopicUpdated {
+                topic: content.and_then(|c| c.topic.as_deref()).unwrap_or(""),
+                initiator,
+            }),
+            ChatMessageType::ParticipantAdded => Some(SystemMessage::ParticipantsAdded {
+                participants,
+                initiator,
+            }),
+            ChatMessageType::ParticipantRemoved => Some(SystemMessage::ParticipantsRemoved {
+                participants,
+                initiator,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What a system message says ([`ChatMessage::system_message`]), borrowed from the message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SystemMessage<'a> {
+    /// The topic changed (`topicUpdated`).
+    #[non_exhaustive]
+    TopicUpdated {
+        /// The new topic (empty if the service sent none).
+        topic: &'a str,
+        /// Who changed it.
+        initiator: Option<&'a CommunicationIdentifier>,
+    },
+    /// Participants joined (`participantAdded`).
+    #[non_exhaustive]
+    ParticipantsAdded {
+        /// Who joined.
+        participants: &'a [ChatParticipant],
+        /// Who added them.
+        initiator: Option<&'a CommunicationIdentifier>,
+    },
+    /// Participants left or were removed (`participantRemoved`).
+    #[non_exhaustive]
+    ParticipantsRemoved {
+        /// Who left.
+        participants: &'a [ChatParticipant],
+        /// Who removed them.
+        initiator: Option<&'a CommunicationIdentifier>,
+    },
 }
 
 /// The content of a message. Which fields are set depends on the message type: `message` for
@@ -235,6 +334,17 @@ string_enum! {
         ParticipantAdded = "participantAdded",
         /// Participants were removed.
         ParticipantRemoved = "participantRemoved",
+    }
+}
+
+impl ChatMessageType {
+    /// True for the types the service writes itself: topic updated, participants added or
+    /// removed.
+    pub fn is_system(&self) -> bool {
+        matches!(
+            self,
+            Self::TopicUpdated | Self::ParticipantAdded | Self::ParticipantRemoved
+        )
     }
 }
 

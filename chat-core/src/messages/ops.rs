@@ -9,7 +9,8 @@ use super::model::{ChatMessage, ChatMessageType, SendMessageResult};
 use crate::threads::ops::{page_and_time_query, thread_path};
 use crate::{
     empty_request, encode_path_segment, expect_no_content, json_request, parse_json, ChatContext,
-    Error, Idempotency, ListOperation, Operation, Timestamp, APPLICATION_JSON, MERGE_PATCH_JSON,
+    Error, Idempotency, InputErrorKind, ListOperation, Operation, Timestamp, APPLICATION_JSON,
+    MERGE_PATCH_JSON,
 };
 
 fn messages_path(thread_id: &str) -> Result<String, Error> {
@@ -20,16 +21,21 @@ fn messages_path(thread_id: &str) -> Result<String, Error> {
 
 /// `/chat/threads/{id}/messages/{messageId}`; an empty message id is refused.
 fn message_path(thread_id: &str, message_id: &str) -> Result<String, Error> {
-    if message_id.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "message id",
-            reason: "empty".into(),
-        });
-    }
+    crate::input::check_id("message id", message_id, crate::input::MESSAGE_ID_SHAPE)?;
     let mut path = messages_path(thread_id)?;
     path.push('/');
     path.push_str(&encode_path_segment(message_id));
     Ok(path)
+}
+
+/// Refuses empty or blank message content: it would post (or leave) a blank message.
+fn check_content(content: &str) -> Result<(), Error> {
+    crate::input::check_text(
+        "content",
+        content,
+        "a message's content cannot be empty or blank (delete a message instead of blanking it)",
+        "the message's text or HTML",
+    )
 }
 
 /// Sends a message: `POST /chat/threads/{id}/messages`, 201
@@ -108,17 +114,18 @@ impl Operation for SendMessage {
     type Context = ChatContext;
 
     fn to_request(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        check_content(&self.content)?;
         if !matches!(
             self.message_type,
             ChatMessageType::Text | ChatMessageType::Html
         ) {
-            return Err(Error::InvalidInput {
-                argument: "message type",
-                reason: format!(
-                    "only text and html messages can be sent, not {}",
-                    self.message_type
-                ),
-            });
+            return Err(Error::invalid_input(
+                "message type",
+                self.message_type.as_str(),
+                InputErrorKind::NotAllowed,
+                "only text and html messages can be sent",
+                "text or html",
+            ));
         }
         let body = SendMessageBody {
             content: &self.content,
@@ -318,16 +325,15 @@ impl Operation for UpdateMessage {
     type Context = ChatContext;
 
     fn to_request(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        let path = message_path(&self.thread_id, &self.message_id)?;
+        if let Some(content) = &self.content {
+            check_content(content)?;
+        }
         let body = UpdateMessageBody {
             content: self.content.as_deref(),
             metadata: self.metadata.as_ref(),
         };
-        json_request(
-            Method::PATCH,
-            ctx.uri(&message_path(&self.thread_id, &self.message_id)?, "")?,
-            MERGE_PATCH_JSON,
-            &body,
-        )
+        json_request(Method::PATCH, ctx.uri(&path, "")?, MERGE_PATCH_JSON, &body)
     }
 
     fn parse_response(&self, response: Response<Vec<u8>>) -> Result<(), Error> {

@@ -11,8 +11,8 @@ use crate::endpoint::encode_path_segment_into;
 use crate::participants::{self, ChatParticipant};
 use crate::{
     empty_request, encode_query_value, expect_no_content, json_request, parse_json, ApiVersion,
-    ChatContext, CommunicationError, Error, Idempotency, ListOperation, Operation, Timestamp,
-    APPLICATION_JSON, MERGE_PATCH_JSON,
+    ChatContext, CommunicationError, Error, Idempotency, InputErrorKind, ListOperation, Operation,
+    Timestamp, APPLICATION_JSON, MERGE_PATCH_JSON,
 };
 
 /// The `repeatability-request-id` header of create-thread.
@@ -24,12 +24,7 @@ pub(crate) const THREADS: &str = "/chat/threads";
 /// `/chat/threads/{id}`, the id percent-encoded. An empty id is refused: it would address the
 /// thread collection instead of a thread.
 pub(crate) fn thread_path(thread_id: &str) -> Result<String, Error> {
-    if thread_id.is_empty() {
-        return Err(Error::InvalidInput {
-            argument: "thread id",
-            reason: "empty".into(),
-        });
-    }
+    crate::input::check_id("thread id", thread_id, crate::input::THREAD_ID_SHAPE)?;
     // Room for the thread id and the longest sub-path after it (`/participants/:remove`).
     let mut path = String::with_capacity(THREADS.len() + 3 * thread_id.len() + 24);
     path.push_str(THREADS);
@@ -152,6 +147,7 @@ impl Operation for CreateThread {
     type Context = ChatContext;
 
     fn to_request(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        check_topic(&self.topic)?;
         check_thread_fields(
             ctx.api_version,
             self.metadata.as_ref(),
@@ -168,9 +164,14 @@ impl Operation for CreateThread {
         };
         let mut req = json_request(Method::POST, ctx.uri(THREADS, "")?, APPLICATION_JSON, &body)?;
         if let Some(id) = &self.repeatability_request_id {
-            let value = HeaderValue::from_str(id).map_err(|e| Error::InvalidInput {
-                argument: "repeatability-request-id",
-                reason: e.to_string(),
+            let value = HeaderValue::from_str(id).map_err(|e| {
+                Error::invalid_input(
+                    "repeatability-request-id",
+                    id,
+                    InputErrorKind::Malformed,
+                    e.to_string(),
+                    "visible ASCII characters, e.g. a UUID",
+                )
             })?;
             req.headers_mut().insert(REPEATABILITY_REQUEST_ID, value);
         }
@@ -389,6 +390,10 @@ impl Operation for UpdateThread {
     type Context = ChatContext;
 
     fn to_request(&self, ctx: &ChatContext) -> Result<Request<Vec<u8>>, Error> {
+        let path = thread_path(&self.thread_id)?;
+        if let Some(topic) = &self.topic {
+            check_topic(topic)?;
+        }
         check_thread_fields(
             ctx.api_version,
             self.metadata.as_ref(),
@@ -399,12 +404,7 @@ impl Operation for UpdateThread {
             metadata: self.metadata.as_ref(),
             retention_policy: self.retention_policy.as_ref(),
         };
-        json_request(
-            Method::PATCH,
-            ctx.uri(&thread_path(&self.thread_id)?, "")?,
-            MERGE_PATCH_JSON,
-            &body,
-        )
+        json_request(Method::PATCH, ctx.uri(&path, "")?, MERGE_PATCH_JSON, &body)
     }
 
     fn parse_response(&self, response: Response<Vec<u8>>) -> Result<(), Error> {
@@ -414,6 +414,16 @@ impl Operation for UpdateThread {
     fn idempotency(&self) -> Idempotency {
         Idempotency::Idempotent
     }
+}
+
+/// A topic names the thread: empty or blank ones are refused.
+fn check_topic(topic: &str) -> Result<(), Error> {
+    crate::input::check_text(
+        "topic",
+        topic,
+        "a thread's topic cannot be empty or blank",
+        "the thread's name, e.g. \"Lunch\"",
+    )
 }
 
 /// Deletes a thread: `DELETE /chat/threads/{id}`, 204

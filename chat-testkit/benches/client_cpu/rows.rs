@@ -8,7 +8,6 @@ use std::net::TcpStream;
 use bytes::Bytes;
 use chat_core::client::ClientOptions;
 use chat_core::http::{HeaderMap, Method, Request, StatusCode, Uri};
-use futures_util::StreamExt as _;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;

@@ -365,10 +365,13 @@ fn parse_page<L: ListOperation>(
     let pager = Pager::new(list.clone(), ctx.clone());
     match pager.poll_page() {
         Some(page) => page.parse_response(response).map(drop),
-        None => Err(Error::InvalidInput {
-            argument: "listing",
-            reason: "the pager has no first page".into(),
-        }),
+        None => Err(Error::invalid_input(
+            "listing",
+            "",
+            chat_core::InputErrorKind::NotAllowed,
+            "the pager has no first page",
+            "a listing with a first page",
+        )),
     }
 }
 

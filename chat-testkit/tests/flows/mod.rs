@@ -107,9 +107,9 @@ pub fn blocking(connection_string: &str) -> Result<Vec<String>, Error> {
     let identity =
         IdentityClient::from_connection_string_with_options(connection_string, options.clone())?;
     let created = identity.create_user_and_token([TokenScope::Chat]).call()?;
-    let token = created.access_token.ok_or(Error::TokenRefresh {
-        message: "no token".into(),
-    })?;
+    let token = created
+        .access_token
+        .ok_or(Error::token_refresh("no token"))?;
     let me = CommunicationIdentifier::from(created.user);
     let bob = CommunicationIdentifier::from(identity.create_user().call()?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().call()?.user);
@@ -185,16 +185,15 @@ pub fn blocking(connection_string: &str) -> Result<Vec<String>, Error> {
 /// The same flow with the async client.
 pub async fn non_blocking(connection_string: &str) -> Result<Vec<String>, Error> {
     use chat_hyper::{ChatClient, ClientOptions, CommunicationTokenCredential, IdentityClient};
-    use futures_util::StreamExt;
 
     let mut out = Vec::new();
     let options = ClientOptions::default().allow_loopback_http(true);
     let identity =
         IdentityClient::from_connection_string_with_options(connection_string, options.clone())?;
     let created = identity.create_user_and_token([TokenScope::Chat]).await?;
-    let token = created.access_token.ok_or(Error::TokenRefresh {
-        message: "no token".into(),
-    })?;
+    let token = created
+        .access_token
+        .ok_or(Error::token_refresh("no token"))?;
     let me = CommunicationIdentifier::from(created.user);
     let bob = CommunicationIdentifier::from(identity.create_user().await?.user);
     let carol = CommunicationIdentifier::from(identity.create_user().await?.user);
