@@ -3,16 +3,17 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Month, PrimitiveDateTime, Time};
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Formats `t` as an IMF-fixdate, in UTC, to the second.
+/// Formats `t` as an IMF-fixdate, in UTC, to the second (a time outside the years 0000 to 9999
+/// as the nearest end of them).
 pub fn format(t: SystemTime) -> String {
-    let t = OffsetDateTime::from(t);
+    let t = crate::Timestamp::from(t).as_offset_date_time();
     let day = DAYS
         .get(usize::from(t.weekday().number_days_from_monday()))
         .copied()

@@ -110,3 +110,14 @@ proptest! {
         }
     }
 }
+
+/// Found while writing the `text_parsers` fuzz target (which now prints every token it reads):
+/// a token whose `exp` lies past the year 9999 is accepted (its expiry is a valid `SystemTime`),
+/// and printing it with `Debug` panicked while rendering the expiry.
+#[test]
+fn a_token_expiring_after_the_year_9999_prints() {
+    let token = AccessToken::from_jwt(jwt(&URL_SAFE_NO_PAD.encode(r#"{"exp":1e15}"#))).unwrap();
+    assert_eq!(secs(token.expires_on()), 1e15);
+    let shown = format!("{token:?}");
+    assert!(shown.contains("9999-12-31T23:59:59.9999999Z"), "{shown}");
+}

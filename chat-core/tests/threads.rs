@@ -305,6 +305,25 @@ fn parses_thread_properties_and_a_listing_page() {
     );
 }
 
+/// Found while writing the fuzz targets (the hostile timestamps of `response_models` and the
+/// `text_parsers` seeds trigger it at once): a `createdOn` whose offset moves it past the year
+/// 9999 in UTC panicked the parser; it is a deserialize error.
+#[test]
+fn a_timestamp_beyond_9999_in_utc_is_a_deserialize_error() {
+    let body = THREAD_JSON.replace(
+        r#""createdOn": "2024-02-16T23:46:29Z""#,
+        r#""createdOn": "9999-12-31T23:59:59-23:59""#,
+    );
+    assert_ne!(body, THREAD_JSON);
+    let err = GetThreadProperties::new(THREAD)
+        .parse_response(response(200, &body))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Deserialize { status: 200, .. }),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn error_statuses_are_service_errors() {
     let list = Pager::new(ListThreads::new(), ctx()).poll_page().unwrap();

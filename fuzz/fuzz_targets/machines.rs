@@ -54,7 +54,10 @@ fn drive<O: Operation<Context = ChatContext>>(op: O, input: &Input) {
                 _ => call.handle_token(AccessToken::new("t", now + Duration::from_secs(3600))),
             },
             CallPoll::Transmit(req) => {
-                assert!(req.uri().to_string().starts_with("https://acs.example.com/"));
+                assert!(req
+                    .uri()
+                    .to_string()
+                    .starts_with("https://acs.example.com/"));
                 match events.next() {
                     Some(Event::Status(s, hint)) => {
                         let mut b = Response::builder().status((*s).clamp(100, 599));
@@ -72,7 +75,10 @@ fn drive<O: Operation<Context = ChatContext>>(op: O, input: &Input) {
                         };
                         call.handle_transport_error(now, e);
                     }
-                    _ => call.handle_response(now, Response::builder().status(500).body(Vec::new()).unwrap()),
+                    _ => call.handle_response(
+                        now,
+                        Response::builder().status(500).body(Vec::new()).unwrap(),
+                    ),
                 }
             }
         }
@@ -81,14 +87,15 @@ fn drive<O: Operation<Context = ChatContext>>(op: O, input: &Input) {
 }
 
 fn token_cache(input: &Input) {
-    let mut cache = TokenCache::with_refresher(None, input.seed % 2 == 0);
+    let mut cache = TokenCache::with_refresher(None, input.seed.is_multiple_of(2));
     let mut now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let mut refreshing = false;
     for e in &input.events {
         match e {
             Event::Advance(s) => now += Duration::from_secs(u64::from(*s)),
             Event::Token { lifetime_s } if refreshing => {
-                let t = AccessToken::new("t", now + Duration::from_secs(u64::from(*lifetime_s) + 1));
+                let t =
+                    AccessToken::new("t", now + Duration::from_secs(u64::from(*lifetime_s) + 1));
                 cache.handle_refreshed(now, Ok(t));
                 refreshing = false;
             }
@@ -102,7 +109,9 @@ fn token_cache(input: &Input) {
                     continue;
                 }
                 match cache.poll_token(now, None) {
-                    TokenPoll::Ready(t) => assert!(t.expires_on() > now, "handed out an expired token"),
+                    TokenPoll::Ready(t) => {
+                        assert!(t.expires_on() > now, "handed out an expired token")
+                    }
                     TokenPoll::Refresh => {
                         assert!(!refreshing, "two refreshes in flight");
                         refreshing = true;

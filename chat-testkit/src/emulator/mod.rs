@@ -126,6 +126,12 @@
 //!   "times": 2}`).
 //! - [`Emulator::wait_for_deliveries`] waits until nothing is pending; [`WebhookReceiver`] is
 //!   a ready webhook for tests.
+//!
+//! # Without a server
+//!
+//! [`EmulatorBuilder::handler`] gives the same service logic as a [`Handler`]: requests in,
+//! responses out, on the caller's thread, with no socket, faults or control endpoints. The fuzz
+//! target for the emulator drives it.
 
 mod delivery;
 mod delivery_faults;
@@ -133,6 +139,7 @@ pub mod entra;
 mod errors;
 mod events;
 mod faults;
+mod handler;
 mod identity;
 mod messages;
 mod paging;
@@ -162,6 +169,7 @@ use serde::Serialize;
 pub use delivery::DELIVERY_TIMEOUT;
 pub use delivery_faults::{DeliveryFault, DeliveryFaultRule, REORDER_WAIT};
 pub use faults::{Fault, FaultRule};
+pub use handler::Handler;
 pub use paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use receiver::WebhookReceiver;
 pub use subscriptions::{
@@ -272,27 +280,13 @@ impl EmulatorBuilder {
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let key = self.key.unwrap_or_else(|| {
-            let mut k = uuid::Uuid::new_v4().as_bytes().to_vec();
-            k.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-            k
-        });
-        let clock = self
-            .clock_start
-            .map_or(Clock::Real, |start| Clock::Fixed { start, ticks: 0 });
-        let resource_id = self
-            .resource_id
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let (state, key) = self.state();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let shared = Arc::new(Shared {
-            hub: subscriptions::Hub::new(runtime.handle().clone(), &resource_id),
-            state: Mutex::new(State::new(
-                AccessKey::from_bytes(key.clone()),
-                clock,
-                resource_id,
-            )),
+            hub: subscriptions::Hub::new(runtime.handle().clone(), &state.resource_id),
+            state: Mutex::new(state),
             key: AccessKey::from_bytes(key.clone()),
             faults: Mutex::new(Default::default()),
             log: Mutex::new(BTreeMap::new()),
@@ -322,6 +316,32 @@ impl EmulatorBuilder {
             shutdown: Some(tx),
             thread: Some(thread),
         })
+    }
+}
+
+impl EmulatorBuilder {
+    /// The service logic alone, without a server: a [`Handler`] that turns requests into
+    /// responses on the caller's thread (the port option does not apply).
+    pub fn handler(self) -> Handler {
+        let (state, key) = self.state();
+        Handler::new(state, AccessKey::from_bytes(key))
+    }
+
+    /// A fresh state for these options, and the access key's bytes.
+    fn state(self) -> (State, Vec<u8>) {
+        let key = self.key.unwrap_or_else(|| {
+            let mut k = uuid::Uuid::new_v4().as_bytes().to_vec();
+            k.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            k
+        });
+        let clock = self
+            .clock_start
+            .map_or(Clock::Real, |start| Clock::Fixed { start, ticks: 0 });
+        let resource_id = self
+            .resource_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let state = State::new(AccessKey::from_bytes(key.clone()), clock, resource_id);
+        (state, key)
     }
 }
 

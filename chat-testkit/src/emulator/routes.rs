@@ -22,6 +22,49 @@ pub(crate) struct Request {
 }
 
 impl Request {
+    /// The request as the service logic sees it: the target as received, header names lower
+    /// case (values that are not visible ASCII left out), and `base` from the `Host` header.
+    /// A request without one (built in process with an absolute URI) takes the URI's
+    /// authority as its `Host`, as a client writing it would; else the host is `127.0.0.1`.
+    pub(crate) fn from_head(
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+        body: Vec<u8>,
+        scheme: &str,
+    ) -> Self {
+        let target = uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+        let mut list: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned()))
+            })
+            .collect();
+        if !headers.contains_key(http::header::HOST) {
+            if let Some(authority) = uri.authority() {
+                list.push(("host".to_owned(), authority.as_str().to_owned()));
+            }
+        }
+        let host = list
+            .iter()
+            .find(|(k, _)| k == "host")
+            .map_or("127.0.0.1", |(_, v)| v.as_str());
+        let base = format!("{scheme}://{host}");
+        Self {
+            method: method.as_str().to_owned(),
+            query: Query::parse(uri.query().unwrap_or("")),
+            target,
+            path: uri.path().to_owned(),
+            headers: list,
+            body,
+            base,
+        }
+    }
+
     /// The first value of header `name` (lower-case).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers

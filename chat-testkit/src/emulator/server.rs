@@ -25,7 +25,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::errors::{AcsError, Reply};
 use super::faults::{Fault, FaultRule, FaultSet};
-use super::routes::{self, Query, Request, Service};
+use super::routes::{self, Request, Service};
 use super::state::State;
 use super::subscriptions::{self, Hub};
 use super::wire;
@@ -125,35 +125,13 @@ async fn handle(
             return Ok(respond(reply, Service::Chat, started, false));
         }
     };
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
-    let path = parts.uri.path().to_owned();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned()))
-        })
-        .collect();
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_owned();
-    let request = Request {
-        method: parts.method.as_str().to_owned(),
-        query: Query::parse(parts.uri.query().unwrap_or("")),
-        target,
-        path,
-        headers,
+    let request = Request::from_head(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
         body,
-        base: format!("{}://{host}", shared.scheme),
-    };
+        shared.scheme,
+    );
     if let Some(admin) = request.path.strip_prefix("/_emulator/") {
         return Ok(respond(
             admin_route(&shared, &request, admin),

@@ -124,10 +124,13 @@ impl Entry {
         path_and_query(&self.request_uri)
     }
 
-    /// The request's path, without the query.
+    /// The request's path, without the query (`/` when the URI has none).
     pub fn path(&self) -> &str {
         let pq = self.path_and_query();
-        pq.split_once('?').map_or(pq, |(p, _)| p)
+        match pq.split_once('?').map_or(pq, |(p, _)| p) {
+            "" => "/",
+            path => path,
+        }
     }
 
     /// The request's query (after `?`), or `""`.
@@ -212,10 +215,17 @@ impl Entry {
     }
 }
 
-/// The path and query of a URI that may be absolute (`scheme://host/path?q`) or a path.
+/// The path and query of a URI that may be absolute (`scheme://host/path?q`) or a path (it
+/// starts with `/`, whatever follows). The authority ends at the first `/` or `?`:
+/// `https://host?q` has an empty path and the query `q`. A `#fragment` is no part of either
+/// (it never goes on the wire).
 pub fn path_and_query(uri: &str) -> &str {
+    let uri = uri.split_once('#').map_or(uri, |(before, _)| before);
+    if uri.starts_with('/') {
+        return uri;
+    }
     match uri.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        Some((_, rest)) => rest.find(['/', '?']).map_or("", |i| &rest[i..]),
         None => uri,
     }
 }
@@ -318,6 +328,42 @@ mod tests {
         assert!(resp.headers().get("content-length").is_none());
         assert_eq!(resp.headers()["ms-cv"], "x");
         assert_eq!(b.response_body_bytes(), b"plain");
+    }
+
+    /// Found by the `recordings` fuzz target: an absolute URI with no path lost its query (and
+    /// a `/` inside the query was taken for the path), a fragment was read as part of the path
+    /// or query, and a path holding `://` was read as an absolute URI (while the request built
+    /// from it was not), so the entry did not match its own request.
+    #[test]
+    fn an_absolute_uri_without_a_path_keeps_its_query() {
+        for (uri, path, query) in [
+            ("https://h.example?api-version=1", "/", "api-version=1"),
+            (
+                "https://h.example?next=/chat/threads",
+                "/",
+                "next=/chat/threads",
+            ),
+            ("https://h.example", "/", ""),
+            ("https://h.example/chat?x=1", "/chat", "x=1"),
+            ("https://h.example/chat#?x=1", "/chat", ""),
+            ("/chat?x=1#f", "/chat", "x=1"),
+            (
+                "/https://h.example/chat?x=1",
+                "/https://h.example/chat",
+                "x=1",
+            ),
+        ] {
+            let entry = Entry {
+                request_uri: uri.into(),
+                ..Recording::from_json(SAMPLE).unwrap().entries[1].clone()
+            };
+            assert_eq!((entry.path(), entry.query()), (path, query), "{uri}");
+            let request = entry.to_request(DEFAULT_BASE).unwrap();
+            assert_eq!(
+                crate::recording::Matcher::new().check(&request, &entry),
+                Ok(())
+            );
+        }
     }
 
     #[test]

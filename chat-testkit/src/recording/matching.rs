@@ -241,11 +241,13 @@ impl Matcher {
             if name == "content-type" && recorded.request_body.is_null() {
                 continue;
             }
+            // Read as the recorder stores values (lossy UTF-8), so that a value that is not
+            // visible ASCII still matches its own recording.
             let actual = ours
                 .headers()
                 .get(name.as_str())
-                .and_then(|v| v.to_str().ok());
-            let same = match actual {
+                .map(|v| String::from_utf8_lossy(v.as_bytes()));
+            let same = match actual.as_deref() {
                 None => false,
                 Some(_) if sanitized(expected) => true,
                 Some(a) if name == "content-type" => media_type(a) == media_type(expected),
@@ -320,6 +322,33 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    /// Found by the `recordings` fuzz target: a header value that is not visible ASCII (UTF-8
+    /// bytes) read as absent on our side, so the entry never matched its own request.
+    #[test]
+    fn a_header_value_beyond_ascii_matches_itself() {
+        let id = "0660c7f4-ѝҜ";
+        let rec = entry(
+            "POST",
+            "/chat/threads",
+            &[("repeatability-request-id", id)],
+            json!({}),
+        );
+        let ours = request(
+            "POST",
+            "/chat/threads",
+            &[("repeatability-request-id", id)],
+            "{}",
+        );
+        assert_eq!(Matcher::new().check(&ours, &rec), Ok(()));
+        let other = request(
+            "POST",
+            "/chat/threads",
+            &[("repeatability-request-id", "x")],
+            "{}",
+        );
+        assert!(Matcher::new().check(&other, &rec).is_err());
     }
 
     #[test]
