@@ -134,6 +134,7 @@
 mod credential;
 mod executor;
 mod paging;
+mod seed;
 mod transport;
 
 pub use chat_core;
