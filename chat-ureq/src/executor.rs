@@ -33,7 +33,7 @@ impl Executor {
     ) -> Result<Self, Error> {
         let config = options.call_config(auth, env!("CARGO_PKG_VERSION"))?;
         Ok(Self {
-            transport: Transport::new(options),
+            transport: Transport::new(options)?,
             per_try_timeout: options.per_try_timeout,
             config,
             credential,

@@ -123,6 +123,7 @@
 mod credential;
 mod executor;
 mod paging;
+mod proxy;
 mod seed;
 mod socket;
 mod transport;

@@ -166,6 +166,16 @@ impl ProxyRules {
         (!self.no_proxy.matches(host)).then_some(server)
     }
 
+    /// The proxy of `https://` destinations (those `NO_PROXY` does not exempt).
+    pub fn https(&self) -> Option<&ProxyServer> {
+        self.https.as_ref()
+    }
+
+    /// The proxy of `http://` destinations (those `NO_PROXY` does not exempt).
+    pub fn http(&self) -> Option<&ProxyServer> {
+        self.http.as_ref()
+    }
+
     /// True when no destination goes through a proxy.
     pub fn is_direct(&self) -> bool {
         self.https.is_none() && self.http.is_none()
