@@ -134,6 +134,7 @@
 mod credential;
 mod executor;
 mod paging;
+mod proxy;
 mod seed;
 mod transport;
 
