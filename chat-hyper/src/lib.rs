@@ -132,6 +132,7 @@
 #![deny(missing_docs)]
 
 mod credential;
+mod entra;
 mod executor;
 mod paging;
 mod proxy;
@@ -152,6 +153,7 @@ pub use chat_core::{
     RetryOptions, ServiceError, Timestamp, TransportError, TransportErrorKind,
 };
 pub use credential::CommunicationTokenCredential;
+pub use entra::EntraIdCredential;
 pub use executor::HyperRunner;
 pub use paging::{BoxFuture, Items, Next, Pages};
 

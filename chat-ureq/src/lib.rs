@@ -121,6 +121,7 @@
 #![deny(missing_docs)]
 
 mod credential;
+mod entra;
 mod executor;
 mod paging;
 mod proxy;
@@ -142,6 +143,7 @@ pub use chat_core::{
     RetryOptions, ServiceError, Timestamp, TransportError, TransportErrorKind,
 };
 pub use credential::CommunicationTokenCredential;
+pub use entra::EntraIdCredential;
 pub use executor::UreqRunner;
 pub use paging::{Items, Pages};
 
