@@ -13,10 +13,10 @@ use crate::CommunicationTokenCredential;
 
 /// A Microsoft Entra ID credential for [`IdentityClient::with_entra_id`](crate::IdentityClient::with_entra_id):
 /// an async token source called with the scopes to ask for
-/// ([`ENTRA_SCOPES`](chat_core::auth::ENTRA_SCOPES), i.e. `https://communication.azure.com//.default`),
+/// ([`ENTRA_SCOPE`](crate::ENTRA_SCOPE), `https://communication.azure.com//.default`),
 /// or, with the `azure-identity` feature, any `azure_core::credentials::TokenCredential` (such as
 /// `azure_identity`'s `ManagedIdentityCredential` or `DeveloperToolsCredential`) through
-/// [`EntraIdCredential::from_token_credential`].
+/// `EntraIdCredential::from_token_credential`.
 ///
 /// The source runs when a call needs a token: on the first call, from two minutes before the
 /// token expires (or half its lifetime, if later), and after the service refused the token with

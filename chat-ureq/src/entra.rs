@@ -11,7 +11,7 @@ use crate::CommunicationTokenCredential;
 
 /// A Microsoft Entra ID credential for [`IdentityClient::with_entra_id`](crate::IdentityClient::with_entra_id):
 /// a token source, called with the scopes to ask for
-/// ([`ENTRA_SCOPES`](chat_core::auth::ENTRA_SCOPES), i.e. `https://communication.azure.com//.default`)
+/// ([`ENTRA_SCOPE`](crate::ENTRA_SCOPE), `https://communication.azure.com//.default`)
 /// and returning an access token or an error of any type.
 ///
 /// The source runs on the calling thread when a call needs a token: on the first call, from two

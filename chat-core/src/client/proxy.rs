@@ -1,58 +1,5 @@
-//! Which HTTP proxy a client goes through: the rules both transports follow, written once so
-//! that they agree on every host.
-//!
-//! A [`Proxy`] setting in [`super::ClientOptions`] is resolved once, when a client is built, to
-//! [`ProxyRules`]; the transport then asks [`ProxyRules::proxy_for`] for each connection it
-//! opens. `https://` (and loopback `http://`) destinations go through an HTTP `CONNECT` tunnel:
-//! TLS runs end to end with the service, so the proxy sees the host and port, never a header,
-//! a token or a message.
-//!
-//! **The environment** ([`Proxy::FromEnvironment`], the default), as curl and hyper-util read
-//! it:
-//! - `https://` destinations: `HTTPS_PROXY`, else `https_proxy`, else `ALL_PROXY`, else
-//!   `all_proxy`;
-//! - `http://` destinations (a loopback emulator): `HTTP_PROXY`, else `http_proxy`, else
-//!   `ALL_PROXY`, else `all_proxy`;
-//! - `NO_PROXY`, else `no_proxy`: hosts reached directly.
-//!
-//! An empty variable counts as unset. A proxy URL is `http://[user:password@]host[:port]` (port
-//! 80 when absent; a URL without a scheme is taken as `http://`); another scheme (`https://`,
-//! `socks5://`) is refused when the client is built, naming the variable, rather than silently
-//! ignored.
-//!
-//! **`NO_PROXY`** (curl's rules, which hyper-util's matcher follows): a comma-separated list;
-//! `*` alone matches every host; an IP address matches itself and a CIDR block
-//! (`10.0.0.0/8`, `fd00::/8`) the addresses in it; any other entry is a domain that matches
-//! itself and its subdomains (`example.com` and `.example.com` both match `example.com` and
-//! `a.example.com`, not `notexample.com`). Ports in entries are not supported.
-//!
-//! **Loopback hosts are not special**: like curl, hyper-util, ureq and Python's `requests`, a
-//! client sends `127.0.0.1` or `localhost` through the proxy unless `NO_PROXY` names it. With a
-//! proxy in the environment and a local emulator, set `NO_PROXY=localhost,127.0.0.1` (many
-//! corporate set-ups already do), or turn proxies off for that client with [`Proxy::None`].
-//!
-//! Credentials in a proxy URL go to the proxy (`Proxy-Authorization: Basic` on the `CONNECT`)
-//! and nowhere else; `Debug` and `Display` show `[redacted]` in their place.
-//!
-//! ```
-//! use chat_core::client::{ClientOptions, Proxy};
-//!
-//! // Explicit: every host but the listed ones goes through the proxy.
-//! let proxy = Proxy::url("http://alice:s3cret@proxy.contoso.com:3128")?
-//!     .no_proxy("localhost,127.0.0.1");
-//! let options = ClientOptions::default().proxy(proxy);
-//! let rules = options.proxy.resolve()?;
-//! let server = rules.proxy_for("https", "contoso.communication.azure.com").unwrap();
-//! assert_eq!(server.authority(), "proxy.contoso.com:3128");
-//! assert_eq!(server.to_string(), "http://[redacted]@proxy.contoso.com:3128");
-//! assert!(!format!("{options:?}").contains("s3cret"));
-//! assert!(rules.proxy_for("http", "127.0.0.1").is_none());
-//!
-//! // Off, whatever the environment says.
-//! let direct = ClientOptions::default().proxy(Proxy::None);
-//! assert!(direct.proxy.resolve()?.proxy_for("https", "contoso.communication.azure.com").is_none());
-//! # Ok::<(), chat_core::Error>(())
-//! ```
+//! Which HTTP proxy a client goes through: [`Proxy`] (its docs give the rules both transports
+//! follow) and the [`ProxyRules`] it resolves to.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -64,7 +11,61 @@ use crate::{Error, InputErrorKind};
 /// What a proxy URL looks like, as errors show it.
 const PROXY_SHAPE: &str = "http://[user:password@]host[:port]";
 
-/// Which proxy a client uses (see the [module docs](self) for the rules).
+/// Which HTTP proxy a client goes through: the rules both transports follow, written once so
+/// that they agree on every host.
+///
+/// A [`Proxy`] setting in [`ClientOptions`](super::ClientOptions) is resolved once, when a
+/// client is built, to [`ProxyRules`]; the transport then asks [`ProxyRules::proxy_for`] for
+/// each connection it opens. `https://` (and loopback `http://`) destinations go through an HTTP `CONNECT` tunnel:
+/// TLS runs end to end with the service, so the proxy sees the host and port, never a header,
+/// a token or a message.
+///
+/// **The environment** ([`Proxy::FromEnvironment`], the default), as curl and hyper-util read
+/// it:
+/// - `https://` destinations: `HTTPS_PROXY`, else `https_proxy`, else `ALL_PROXY`, else
+///   `all_proxy`;
+/// - `http://` destinations (a loopback emulator): `HTTP_PROXY`, else `http_proxy`, else
+///   `ALL_PROXY`, else `all_proxy`;
+/// - `NO_PROXY`, else `no_proxy`: hosts reached directly.
+///
+/// An empty variable counts as unset. A proxy URL is `http://[user:password@]host[:port]` (port
+/// 80 when absent; a URL without a scheme is taken as `http://`); another scheme (`https://`,
+/// `socks5://`) is refused when the client is built, naming the variable, rather than silently
+/// ignored.
+///
+/// **`NO_PROXY`** (curl's rules, which hyper-util's matcher follows): a comma-separated list;
+/// `*` alone matches every host; an IP address matches itself and a CIDR block
+/// (`10.0.0.0/8`, `fd00::/8`) the addresses in it; any other entry is a domain that matches
+/// itself and its subdomains (`example.com` and `.example.com` both match `example.com` and
+/// `a.example.com`, not `notexample.com`). Ports in entries are not supported.
+///
+/// **Loopback hosts are not special**: like curl, hyper-util, ureq and Python's `requests`, a
+/// client sends `127.0.0.1` or `localhost` through the proxy unless `NO_PROXY` names it. With a
+/// proxy in the environment and a local emulator, set `NO_PROXY=localhost,127.0.0.1` (many
+/// corporate set-ups already do), or turn proxies off for that client with [`Proxy::None`].
+///
+/// Credentials in a proxy URL go to the proxy (`Proxy-Authorization: Basic` on the `CONNECT`)
+/// and nowhere else; `Debug` and `Display` show `[redacted]` in their place.
+///
+/// ```
+/// use chat_core::client::{ClientOptions, Proxy};
+///
+/// // Explicit: every host but the listed ones goes through the proxy.
+/// let proxy = Proxy::url("http://alice:s3cret@proxy.contoso.com:3128")?
+///     .no_proxy("localhost,127.0.0.1");
+/// let options = ClientOptions::default().proxy(proxy);
+/// let rules = options.proxy.resolve()?;
+/// let server = rules.proxy_for("https", "contoso.communication.azure.com").unwrap();
+/// assert_eq!(server.authority(), "proxy.contoso.com:3128");
+/// assert_eq!(server.to_string(), "http://[redacted]@proxy.contoso.com:3128");
+/// assert!(!format!("{options:?}").contains("s3cret"));
+/// assert!(rules.proxy_for("http", "127.0.0.1").is_none());
+///
+/// // Off, whatever the environment says.
+/// let direct = ClientOptions::default().proxy(Proxy::None);
+/// assert!(direct.proxy.resolve()?.proxy_for("https", "contoso.communication.azure.com").is_none());
+/// # Ok::<(), chat_core::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Proxy {
@@ -73,7 +74,7 @@ pub enum Proxy {
     #[default]
     FromEnvironment,
     /// These rules, whatever the environment says: made by [`Proxy::url`].
-    Explicit(ProxyRules),
+    Explicit(Box<ProxyRules>),
     /// No proxy, whatever the environment says.
     None,
 }
@@ -83,16 +84,15 @@ impl Proxy {
     /// user and password percent-encoded), unless [`Proxy::no_proxy`] exempts it.
     pub fn url(url: &str) -> Result<Self, Error> {
         let server = ProxyServer::parse(url, "proxy")?;
-        Ok(Self::Explicit(ProxyRules {
+        Ok(Self::Explicit(Box::new(ProxyRules {
             https: Some(server.clone()),
             http: Some(server),
             no_proxy: NoProxy::default(),
-        }))
+        })))
     }
 
-    /// Hosts an explicit proxy does not apply to, in `NO_PROXY`'s syntax (see the
-    /// [module docs](self)). Has no effect on [`Proxy::FromEnvironment`] (which reads
-    /// `NO_PROXY`) nor on [`Proxy::None`].
+    /// Hosts an explicit proxy does not apply to, in `NO_PROXY`'s syntax (see [`Proxy`]). Has
+    /// no effect on [`Proxy::FromEnvironment`] (which reads `NO_PROXY`) nor on [`Proxy::None`].
     #[must_use]
     pub fn no_proxy(self, list: &str) -> Self {
         match self {
@@ -117,7 +117,7 @@ impl Proxy {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ProxyRules, Error> {
         match self {
-            Self::Explicit(rules) => Ok(rules.clone()),
+            Self::Explicit(rules) => Ok(ProxyRules::clone(rules)),
             Self::None => Ok(ProxyRules::default()),
             Self::FromEnvironment => {
                 let first = |names: &[&'static str]| {
@@ -322,17 +322,15 @@ fn redacted_url(url: &str) -> String {
 }
 
 fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'%' {
+            let high = char::from(bytes.next()?).to_digit(16)?;
+            let low = char::from(bytes.next()?).to_digit(16)?;
+            out.push(u8::try_from(high * 16 + low).ok()?);
         } else {
-            out.push(bytes[i]);
-            i += 1;
+            out.push(byte);
         }
     }
     String::from_utf8(out).ok()
