@@ -37,7 +37,7 @@ impl Executor {
             per_try_timeout: options.per_try_timeout,
             config,
             credential,
-            request_ids: RequestIds::new(uuid::Uuid::new_v4().into_bytes()),
+            request_ids: RequestIds::new(crate::seed::random_seed()),
         })
     }
 

@@ -20,12 +20,13 @@ use hyper_util::rt::TokioExecutor;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::CertificateDer;
 
+use crate::proxy::ProxyConnector;
 use crate::ClientOptions;
 
 /// One try's worth of HTTP over a pooled, TLS-by-default client.
 #[derive(Debug)]
 pub(crate) struct Transport {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
 }
 
 impl Transport {
@@ -68,7 +69,10 @@ impl Transport {
         } else {
             builder.https_only()
         };
-        let connector = builder.enable_http1().wrap_connector(http);
+        // Direct, or through the proxy's CONNECT tunnel (see `crate::proxy`); TLS on top.
+        let connector = builder
+            .enable_http1()
+            .wrap_connector(ProxyConnector::new(http, options)?);
         let client = Client::builder(TokioExecutor::new())
             .set_host(false)
             .build(connector);

@@ -33,11 +33,11 @@ impl Executor {
     ) -> Result<Self, Error> {
         let config = options.call_config(auth, env!("CARGO_PKG_VERSION"))?;
         Ok(Self {
-            transport: Transport::new(options),
+            transport: Transport::new(options)?,
             per_try_timeout: options.per_try_timeout,
             config,
             credential,
-            request_ids: RequestIds::new(uuid::Uuid::new_v4().into_bytes()),
+            request_ids: RequestIds::new(crate::seed::random_seed()),
         })
     }
 

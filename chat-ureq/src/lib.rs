@@ -87,6 +87,23 @@
 //! takes [`TokenRefreshOptions`]: a refresher returning a token or an error, an initial token,
 //! and proactive refresh.
 //!
+//! ## Proxies
+//!
+//! By default a client reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either
+//! case) when it is built, with curl's rules; [`ClientOptions::proxy`] sets a [`Proxy`]
+//! explicitly (`Proxy::url("http://user:password@proxy:3128")?`) or turns proxies off
+//! ([`Proxy::None`]). `https://` goes through a `CONNECT` tunnel, with TLS end to end to the
+//! service; proxy credentials go to the proxy only and print as `[redacted]`. A proxy that
+//! refuses the tunnel gives a [`TransportError`] of kind `Connect` that did not reach the
+//! service. The rules are the protocol core's, shared with the other transport (see [`Proxy`]).
+//!
+//! ## Microsoft Entra ID
+//!
+//! [`IdentityClient::with_entra_id`](crate::chat_core::client::IdentityClient::with_entra_id) takes an
+//! [`EntraIdCredential`]: a blocking token source (a closure) asked for [`ENTRA_SCOPE`], cached
+//! and refreshed by the same token cache as user tokens, its token sent to the configured
+//! endpoint only. A token the service refuses gives [`Error::Authentication`] with its 401.
+//!
 //! ## Transport behaviour
 //!
 //! - **TLS** by default: rustls with the ring provider and the webpki (Mozilla) roots;
@@ -121,15 +138,19 @@
 #![deny(missing_docs)]
 
 mod credential;
+mod entra;
 mod executor;
 mod paging;
+mod proxy;
+mod seed;
 mod socket;
 mod transport;
 
 pub use chat_core;
 pub use chat_core::auth::TokenRefreshOptions;
+pub use chat_core::auth::ENTRA_SCOPE;
 pub use chat_core::client::{
-    ClientOptions, Page, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT,
+    ClientOptions, Page, Proxy, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT,
 };
 pub use chat_core::identifier::CommunicationIdentifier;
 pub use chat_core::{
@@ -140,6 +161,7 @@ pub use chat_core::{
     RetryOptions, ServiceError, Timestamp, TransportError, TransportErrorKind,
 };
 pub use credential::CommunicationTokenCredential;
+pub use entra::EntraIdCredential;
 pub use executor::UreqRunner;
 pub use paging::{Items, Pages};
 

@@ -20,6 +20,7 @@ use ureq::unversioned::transport::{
 };
 use ureq::{Agent, Timeout};
 
+use crate::proxy::Proxies;
 use crate::socket::PollingTcpConnector;
 use crate::ClientOptions;
 
@@ -27,10 +28,12 @@ use crate::ClientOptions;
 #[derive(Debug)]
 pub(crate) struct Transport {
     agent: Agent,
+    proxies: Proxies,
 }
 
 impl Transport {
-    pub(crate) fn new(options: &ClientOptions) -> Self {
+    pub(crate) fn new(options: &ClientOptions) -> Result<Self, chat_core::Error> {
+        let proxies = Proxies::new(options)?;
         let roots = if options.root_certificates.is_empty() {
             RootCerts::WebPki
         } else {
@@ -52,6 +55,8 @@ impl Transport {
             .max_redirects_will_error(false)
             .user_agent(AutoHeaderValue::None)
             .accept_encoding(AutoHeaderValue::None)
+            // Each request gets its proxy from `proxies` (see `crate::proxy`).
+            .proxy(None)
             .build();
         // ureq's default chain, with its TCP layer replaced by one that waits with `poll(2)`
         // (no socket options per request, see `crate::socket`), wrapped so that its failures
@@ -63,7 +68,7 @@ impl Transport {
         )
         .chain(Coalescing);
         let agent = Agent::with_parts(config, connector, CachingResolver::default());
-        Self { agent }
+        Ok(Self { agent, proxies })
     }
 
     /// Sends one request and reads the whole response, within `timeout`.
@@ -94,10 +99,12 @@ impl Transport {
         request: Request<B>,
         timeout: Duration,
     ) -> Result<Response<ureq::Body>, ureq::Error> {
+        let proxy = self.proxies.for_uri(request.uri());
         let request = self
             .agent
             .configure_request(request)
             .timeout_global(Some(timeout))
+            .proxy(proxy)
             .build();
         self.agent.run(request)
     }

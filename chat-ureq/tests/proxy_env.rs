@@ -1,58 +1,70 @@
-//! chat-ureq through an HTTP proxy named by `HTTPS_PROXY`: ureq's default configuration reads
-//! `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (and `NO_PROXY`) when a client is built, and chat-ureq
-//! keeps that default. This runs the failure table's proxy rows (`failures/mod.rs`: a proxy
-//! that answers the CONNECT with 407 or 502, or closes) and a call through a working tunnel to
-//! the emulator over TLS.
+//! chat-ureq through the HTTP proxy the environment names (issue 9 §2, the default
+//! `Proxy::FromEnvironment`): the quickstart flow against the emulator over TLS through
+//! `HTTPS_PROXY` (with Basic credentials in its URL), the failure table's proxy rows (a proxy
+//! that answers the CONNECT with 407 or 502, or closes), `NO_PROXY` going direct, and
+//! `ALL_PROXY` as the fallback.
 //!
 //! The environment is process-wide, so this file is its own test binary with a single test,
-//! which sets the variables before it builds any client.
+//! which sets the variables before it builds each client (the environment is read then).
 
 mod failures;
+#[path = "proxied/mod.rs"]
+mod proxied;
 #[path = "failures/ureq.rs"]
 mod ureq_drive;
+#[path = "proxied/ureq.rs"]
+mod ureq_flow;
 
-use chat_core::identity::TokenScope;
-use chat_testkit::emulator::Emulator;
 use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
-use chat_ureq::{ClientOptions, IdentityClient, UreqRunner};
+use chat_ureq::UreqRunner;
+use failures::Via;
+
+const VARIABLES: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 #[test]
-fn https_proxy_from_the_environment_tunnels_and_its_failures_follow_the_table() {
-    let proxy = ConnectProxy::start();
-    for name in ["ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
+fn the_proxy_in_the_environment_tunnels_the_quickstart_and_its_failures_follow_the_table() {
+    let proxy = ConnectProxy::builder()
+        .basic_auth("env-user", "env-pass-5e1")
+        .start()
+        .unwrap();
+    let url = proxy.url_with_credentials().unwrap();
+    for name in VARIABLES {
         std::env::remove_var(name);
     }
-    std::env::set_var("HTTPS_PROXY", proxy.url());
+    std::env::set_var("HTTPS_PROXY", &url);
 
-    failures::run_proxy_rows::<UreqRunner>("chat-ureq, HTTPS_PROXY", &proxy);
+    failures::run_proxy_rows::<UreqRunner>("chat-ureq, HTTPS_PROXY", &proxy, Via::Environment);
 
     // A working tunnel: TLS end to end with the emulator, the proxy sees the CONNECT only.
     proxy.set_behaviour(ProxyBehaviour::Tunnel);
+    let emulator = proxied::tls_emulator();
     let before = proxy.requests().len();
-    let emulator = Emulator::builder().tls().start().unwrap();
-    let options =
-        ClientOptions::default().add_root_certificate(emulator.root_certificate_der().unwrap());
-    let identity =
-        IdentityClient::from_connection_string_with_options(&emulator.connection_string(), options)
-            .unwrap();
-    let created = identity
-        .create_user_and_token([TokenScope::Chat])
-        .call()
-        .unwrap();
-    identity.delete_user(created.user.raw_id()).call().unwrap();
-    assert_eq!(
-        emulator
-            .request_count_matching("POST", "/identities")
-            .handled,
-        1
-    );
-    let tunnels = &proxy.requests()[before..];
-    assert!(!tunnels.is_empty());
-    for tunnel in tunnels {
-        assert_eq!(tunnel.method, "CONNECT");
-        assert_eq!(tunnel.target, emulator.local_addr().to_string());
-        assert_eq!(tunnel.status, Some(200));
-    }
-    assert!(!proxy.relayed_contains(b"authorization"));
-    assert!(!proxy.relayed_contains(b"/identities"));
+    proxied::quickstart::<UreqRunner>(&emulator, proxied::trusting(&emulator)).unwrap();
+    proxied::assert_only_tunnels(&proxy, before, &emulator);
+    // The credentials went to the proxy, on the CONNECT.
+    let expected = "Basic ZW52LXVzZXI6ZW52LXBhc3MtNWUx";
+    assert!(proxy.requests()[before..]
+        .iter()
+        .all(|r| r.header("proxy-authorization") == Some(expected)));
+
+    // NO_PROXY names the emulator: straight there.
+    std::env::set_var("NO_PROXY", "localhost,127.0.0.1");
+    proxied::assert_bypasses::<UreqRunner>(&proxy, &emulator, proxied::trusting(&emulator));
+    std::env::remove_var("NO_PROXY");
+
+    // ALL_PROXY is the fallback when HTTPS_PROXY is unset (curl's rule).
+    std::env::remove_var("HTTPS_PROXY");
+    std::env::set_var("ALL_PROXY", &url);
+    let before = proxy.requests().len();
+    proxied::identity_round_trip::<UreqRunner>(&emulator, proxied::trusting(&emulator)).unwrap();
+    proxied::assert_only_tunnels(&proxy, before, &emulator);
 }

@@ -255,7 +255,8 @@ impl<R: Runner> ChatThreadClient<R> {
 }
 
 /// The identity client of one ACS resource, built from its connection string
-/// (`endpoint=https://...;accesskey=...`). Cloning is cheap.
+/// (`endpoint=https://...;accesskey=...`), or from its endpoint and a Microsoft Entra ID token
+/// credential ([`IdentityClient::with_entra_id`]). Cloning is cheap.
 #[derive(Clone, Debug)]
 pub struct IdentityClient<R> {
     runner: R,
@@ -283,6 +284,28 @@ impl<R: Connect> IdentityClient<R> {
         Ok(Self {
             runner,
             ctx: IdentityContext::from_connection_string(&cs),
+        })
+    }
+}
+
+impl<R: Connect> IdentityClient<R> {
+    /// A client for `endpoint` (`https://<resource>.communication.azure.com`) that authorizes
+    /// its requests with Microsoft Entra ID bearer tokens for
+    /// [`ENTRA_SCOPE`](crate::auth::ENTRA_SCOPE), from `credential`: the transport's
+    /// `EntraIdCredential` (a token source, or an `azure_core` `TokenCredential` with
+    /// chat-hyper's `azure-identity` feature), cached and refreshed like a user token (see
+    /// [`crate::auth::entra`]). A token the service refuses gives [`Error::Authentication`]
+    /// with the service's 401.
+    pub fn with_entra_id(
+        endpoint: &str,
+        credential: impl Into<R::Credential>,
+        options: ClientOptions,
+    ) -> Result<Self, Error> {
+        let endpoint = options.parse_endpoint(endpoint)?;
+        let runner = R::connect(&options, Auth::Bearer, Some(credential.into()))?;
+        Ok(Self {
+            runner,
+            ctx: IdentityContext::new(endpoint),
         })
     }
 }

@@ -15,10 +15,12 @@
 mod clients;
 mod options;
 mod pending;
+mod proxy;
 
 pub use clients::{ChatClient, ChatThreadClient, IdentityClient};
 pub use options::{ClientOptions, DEFAULT_PER_CALL_TIMEOUT, DEFAULT_PER_TRY_TIMEOUT};
 pub use pending::{Page, Pending, PendingList};
+pub use proxy::{Proxy, ProxyRules, ProxyServer};
 
 use crate::{Auth, Error, ListOperation, Operation, Pager};
 

@@ -1,10 +1,11 @@
 //! Client configuration as plain data: TLS roots, timeouts, retries, the user agent, plain-HTTP
-//! permission. The transports read it; nothing here opens a socket or reads a clock.
+//! permission, the proxy. The transports read it; nothing here opens a socket or reads a clock.
 
 use std::time::Duration;
 
 use base64::Engine as _;
 
+use super::Proxy;
 use crate::{ApiVersion, Auth, CallConfig, Endpoint, Error, InputErrorKind, RetryOptions};
 
 /// The per-try timeout used when none is configured (see [`ClientOptions`] for why).
@@ -65,6 +66,9 @@ pub struct ClientOptions {
     pub allow_loopback_http: bool,
     /// The chat API version every chat request pins.
     pub api_version: ApiVersion,
+    /// The HTTP proxy: from the environment (`HTTPS_PROXY`, `NO_PROXY`, ...; the default), an
+    /// explicit one, or none. See [`Proxy`] for the rules. `Debug` never shows its credentials.
+    pub proxy: Proxy,
 }
 
 impl Default for ClientOptions {
@@ -77,6 +81,7 @@ impl Default for ClientOptions {
             root_certificates: Vec::new(),
             allow_loopback_http: false,
             api_version: ApiVersion::default(),
+            proxy: Proxy::default(),
         }
     }
 }
@@ -137,6 +142,14 @@ impl ClientOptions {
     /// Pins a chat API version.
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.api_version = version;
+        self
+    }
+
+    /// Sets the proxy: [`Proxy::url`] for an explicit one, [`Proxy::None`] for none,
+    /// [`Proxy::FromEnvironment`] (the default) to read `HTTPS_PROXY`, `NO_PROXY` and the rest
+    /// when the client is built.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 

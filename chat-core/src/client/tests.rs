@@ -278,3 +278,31 @@ fn next_reads_the_listing_it_started_and_items_continue_it() {
     // A fresh listing starts at the first page.
     assert!(thread.list_messages().items().next().is_some());
 }
+
+#[test]
+fn an_entra_id_identity_client_targets_its_endpoint_with_a_bearer_credential() {
+    // `Render::connect` checks that the bearer auth came with a credential.
+    let identity = IdentityClient::<Render>::with_entra_id(
+        "https://res.communication.azure.com/",
+        (),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        identity.endpoint().as_str(),
+        "https://res.communication.azure.com"
+    );
+    let request = identity.create_user().call().unwrap();
+    assert_eq!(request.method(), Method::POST);
+    assert_eq!(
+        request.uri().to_string(),
+        "https://res.communication.azure.com/identities?api-version=2023-10-01"
+    );
+    // An http:// endpoint is refused unless asked for, and then for a loopback host only.
+    let refused = IdentityClient::<Render>::with_entra_id(
+        "http://res.communication.azure.com",
+        (),
+        ClientOptions::default().allow_loopback_http(true),
+    );
+    assert!(matches!(refused, Err(Error::InvalidInput { .. })));
+}

@@ -10,9 +10,9 @@
 //!   otherwise seen in the time the call took (two retries wait at least 2.4 s under the
 //!   table's policy; a lower bound only, so a slow machine cannot fail it).
 //!
-//! The proxy rows need a client that goes through a proxy: [`run_proxy_rows`] takes one (today
-//! chat-ureq's, from `HTTPS_PROXY`; see `proxy_env.rs`). chat-hyper has no proxy support yet
-//! (issue 9 part B), so its table runs the other rows.
+//! The proxy rows need a client that goes through a proxy: [`run_proxy_rows`] takes one, set
+//! in the environment (`HTTPS_PROXY`, each transport's `proxy_env.rs`) or in the options
+//! (each transport's `proxy.rs`).
 // Each test binary that includes this module runs part of it.
 #![allow(dead_code)]
 
@@ -25,7 +25,7 @@ use chat_core::retry::{decide, Outcome, RetryDecision};
 use chat_core::{Error, Idempotency, Operation, RetryOptions, TransportError, TransportErrorKind};
 use chat_testkit::http_proxy::ConnectProxy;
 
-pub(crate) use rows::{Row, ROWS};
+pub(crate) use rows::{Row, Via, ROWS};
 
 /// What a transport supplies to run the table.
 pub(crate) trait Drive: Connect + Send + Sync + 'static {
@@ -231,16 +231,16 @@ pub(crate) fn run_table<R: Drive>(transport: &str) {
     finish(transport, &reports, cells.len());
 }
 
-/// Runs the proxy rows through `proxy`, which every client built with default options must use
-/// (the caller arranges it), one row at a time since the proxy's behaviour is the row's.
-pub(crate) fn run_proxy_rows<R: Drive>(transport: &str, proxy: &ConnectProxy) {
+/// Runs the proxy rows through `proxy`, named `via` the environment (the caller sets it) or the
+/// options, one row at a time since the proxy's behaviour is the row's.
+pub(crate) fn run_proxy_rows<R: Drive>(transport: &str, proxy: &ConnectProxy, via: Via) {
     let mut reports = Vec::new();
     let rows: Vec<Row> = ROWS.into_iter().filter(|row| row.needs_proxy()).collect();
     for &row in &rows {
         rows::set_proxy_behaviour(row, proxy);
         let cells = [(row, Op::Read), (row, Op::Send)];
         reports.extend(run_cells::<R>(&cells, &|op| {
-            rows::proxied_target(op, proxy)
+            rows::proxied_target(op, proxy, via)
         }));
     }
     finish(transport, &reports, rows.len() * 2);

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chat_core::client::ClientOptions;
+use chat_core::client::{ClientOptions, Proxy};
 use chat_testkit::faulty::{self, FullBacklog, Misbehaviour, Server};
 use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 use chat_testkit::tls::TestCa;
@@ -193,10 +193,19 @@ pub(crate) fn set_proxy_behaviour(row: Row, proxy: &ConnectProxy) {
     });
 }
 
+/// How a proxy row's client is told about the proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// `HTTPS_PROXY` (the caller sets it); the client keeps the default options.
+    Environment,
+    /// `ClientOptions::proxy`, with the proxy's credentials if it takes any.
+    Options,
+}
+
 /// The far end of a proxy row's cell: an endpoint that is never reached, since `proxy` refuses
 /// or closes (see [`set_proxy_behaviour`]); each operation has its own, so that the CONNECTs
 /// for it, i.e. its tries, can be counted while the other runs.
-pub(crate) fn proxied_target((_, op): (Row, Op), proxy: &ConnectProxy) -> Target {
+pub(crate) fn proxied_target((_, op): (Row, Op), proxy: &ConnectProxy, via: Via) -> Target {
     let authority = match op {
         Op::Read => "127.0.0.1:9",
         Op::Send => "127.0.0.1:10",
@@ -210,7 +219,13 @@ pub(crate) fn proxied_target((_, op): (Row, Op), proxy: &ConnectProxy) -> Target
     let counted = proxy.clone();
     Target {
         endpoint: format!("https://{authority}"),
-        options: ClientOptions::default(),
+        options: match via {
+            Via::Environment => ClientOptions::default(),
+            Via::Options => {
+                let url = proxy.url_with_credentials().unwrap_or_else(|| proxy.url());
+                ClientOptions::default().proxy(Proxy::url(&url).expect("the test proxy's URL"))
+            }
+        },
         tries: Some(Box::new(move || connects(&counted) - before)),
         _keep: Box::new(()),
     }

@@ -1,0 +1,165 @@
+//! Issue 9 §2's must-show on proxies, shared by both transports' proxy tests like the failure
+//! table: the quickstart flow against the emulator over TLS, through the test CONNECT proxy,
+//! and what the proxy may have seen — the `CONNECT` line and TLS records, never a header, a
+//! path, a token or a message.
+// Each test binary that includes this module uses part of it.
+#![allow(dead_code)]
+
+use chat_core::client::{ChatClient, ClientOptions, IdentityClient, PendingList};
+use chat_core::identifier::CommunicationIdentifier;
+use chat_core::identity::TokenScope;
+use chat_core::participants::ChatParticipant;
+use chat_core::{AccessToken, Error, ListOperation};
+use chat_testkit::emulator::Emulator;
+use chat_testkit::http_proxy::ConnectProxy;
+
+use crate::failures::Drive;
+
+/// What a transport adds to the failure table's [`Drive`] to run the quickstart flow.
+pub(crate) trait Flow: Drive {
+    /// A chat credential holding `token`.
+    fn token_credential(token: AccessToken) -> Self::Credential;
+    /// Every item of a listing.
+    fn collect<L: ListOperation + Send + 'static>(
+        list: PendingList<Self, L>,
+    ) -> Result<Vec<L::Item>, Error>;
+}
+
+/// A message and a topic the proxy must never see.
+pub(crate) const MESSAGE: &str = "proxied message 7f3a9c";
+pub(crate) const TOPIC: &str = "proxied topic 7f3a9c";
+
+/// The emulator over TLS, with a certificate of its own test CA.
+pub(crate) fn tls_emulator() -> Emulator {
+    Emulator::builder()
+        .tls()
+        .start()
+        .expect("the emulator starts")
+}
+
+/// Options that trust the emulator's certificate (and nothing else).
+pub(crate) fn trusting(emulator: &Emulator) -> ClientOptions {
+    ClientOptions::default().add_root_certificate(
+        emulator
+            .root_certificate_der()
+            .expect("the emulator serves TLS"),
+    )
+}
+
+/// The quickstart flow: a user and its token, a thread, a message, a read receipt, the
+/// listings, then the thread and the user deleted.
+pub(crate) fn quickstart<R: Flow>(
+    emulator: &Emulator,
+    options: ClientOptions,
+) -> Result<(), Error> {
+    R::in_context(|| {
+        let identity = IdentityClient::<R>::from_connection_string_with_options(
+            &emulator.connection_string(),
+            options.clone(),
+        )?;
+        let user = R::block(identity.create_user_and_token([TokenScope::Chat]).call())?;
+        let token = user.access_token.clone().expect("a token was asked for");
+        let me = CommunicationIdentifier::from(user.user.clone());
+        let chat = ChatClient::<R>::with_options(
+            identity.endpoint().as_str(),
+            R::token_credential(token),
+            options,
+        )?;
+        let created = R::block(
+            chat.create_chat_thread(TOPIC)
+                .participants(vec![ChatParticipant::new(me).display_name("Me")])
+                .call(),
+        )?;
+        let thread = chat.chat_thread_client(&created.thread.id);
+        let sent = R::block(
+            thread
+                .send_message(MESSAGE)
+                .sender_display_name("Me")
+                .call(),
+        )?;
+        R::block(thread.send_read_receipt(&sent.id).call())?;
+        let messages = R::collect(thread.list_messages())?;
+        assert!(messages.iter().any(|m| m.text() == Some(MESSAGE)));
+        assert_eq!(R::collect(thread.list_participants())?.len(), 1);
+        assert_eq!(R::collect(thread.list_read_receipts())?.len(), 1);
+        assert_eq!(R::block(thread.get_properties().call())?.topic, TOPIC);
+        R::block(chat.delete_chat_thread(&created.thread.id).call())?;
+        R::block(identity.delete_user(user.user.raw_id()).call())?;
+        Ok(())
+    })
+}
+
+/// Creates and deletes a user: a short flow for the bypass checks.
+pub(crate) fn identity_round_trip<R: Drive>(
+    emulator: &Emulator,
+    options: ClientOptions,
+) -> Result<(), Error> {
+    R::in_context(|| {
+        let identity = IdentityClient::<R>::from_connection_string_with_options(
+            &emulator.connection_string(),
+            options,
+        )?;
+        let user = R::block(identity.create_user().call())?;
+        R::block(identity.delete_user(user.user.raw_id()).call())
+    })
+}
+
+/// Checks that every request the proxy got from `before` on was a `CONNECT` to the emulator
+/// that it tunnelled, carrying no `authorization`, and that what it relayed was TLS records
+/// only: no header name, path, message or topic appears in any byte it saw. Returns how many
+/// tunnels there were.
+pub(crate) fn assert_only_tunnels(
+    proxy: &ConnectProxy,
+    before: usize,
+    emulator: &Emulator,
+) -> usize {
+    let requests = proxy.requests();
+    let tunnels = &requests[before..];
+    assert!(!tunnels.is_empty(), "nothing went through the proxy");
+    for tunnel in tunnels {
+        assert_eq!(tunnel.method, "CONNECT", "{tunnel:?}");
+        assert_eq!(tunnel.target, emulator.local_addr().to_string());
+        assert_eq!(tunnel.status, Some(200), "{tunnel:?}");
+        assert!(tunnel.header("authorization").is_none(), "{tunnel:?}");
+        // A TLS handshake record (0x16) opens what the client sent, and one what came back.
+        assert_eq!(tunnel.to_origin.first(), Some(&0x16), "not TLS");
+        assert_eq!(tunnel.from_origin.first(), Some(&0x16), "not TLS");
+    }
+    for needle in [
+        "authorization",
+        "bearer",
+        "x-ms-client-request-id",
+        "/chat/threads",
+        "/identities",
+        "api-version",
+        MESSAGE,
+        TOPIC,
+    ] {
+        assert!(
+            !proxy.relayed_contains(needle.as_bytes()),
+            "the proxy saw {needle:?} in clear"
+        );
+    }
+    tunnels.len()
+}
+
+/// Runs [`identity_round_trip`] with `options` and checks it reached the emulator without a
+/// single request to `proxy`.
+pub(crate) fn assert_bypasses<R: Drive>(
+    proxy: &ConnectProxy,
+    emulator: &Emulator,
+    options: ClientOptions,
+) {
+    let before = proxy.requests().len();
+    let handled = emulator
+        .request_count_matching("POST", "/identities")
+        .handled;
+    identity_round_trip::<R>(emulator, options).expect("direct calls succeed");
+    assert_eq!(proxy.requests().len(), before, "the proxy was used");
+    assert_eq!(
+        emulator
+            .request_count_matching("POST", "/identities")
+            .handled,
+        handled + 1
+    );
+}
