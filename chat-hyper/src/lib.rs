@@ -134,6 +134,7 @@
 mod credential;
 mod executor;
 mod paging;
+mod trace;
 mod transport;
 
 pub use chat_core;

@@ -124,6 +124,7 @@ mod credential;
 mod executor;
 mod paging;
 mod socket;
+mod trace;
 mod transport;
 
 pub use chat_core;
