@@ -47,7 +47,8 @@ const TELLTALES: [&str; 7] = [
     "signature=",
     "accesskey",
     "x-ms-content-sha256",
-    "eyJ",
+    // The header of every JWT the emulator signs.
+    "eyJhbGciOiJIUzI1NiIs",
 ];
 
 /// The tries the emulator received, on every route.
