@@ -9,11 +9,11 @@
 //! use chat_core::http::{HeaderMap, Uri};
 //!
 //! let uri: Uri = "https://contoso.communication.azure.com/chat/threads/19%3Aabc%40thread.v2/\
-//!                 messages?api-version=2024-03-07&maxPageSize=2"
+//!                 messages?api-version=2024-03-07&maxPageSize=2&startTime=2026-12-02"
 //!     .parse()?;
 //! assert_eq!(
 //!     chat_core::log::path(&uri).to_string(),
-//!     "/chat/threads/{threadId}/messages?api-version=2024-03-07&maxPageSize=REDACTED"
+//!     "/chat/threads/{threadId}/messages?api-version=2024-03-07&maxPageSize=2&startTime=REDACTED"
 //! );
 //!
 //! let mut headers = HeaderMap::new();
@@ -109,10 +109,15 @@ impl fmt::Display for AllowedHeaders<'_> {
 
 /// A request's path as logs show it: ids replaced by their parameter's name
 /// (`/chat/threads/{threadId}/messages/{messageId}`), and query values by `REDACTED` except
-/// the `api-version`'s.
+/// those of [`ALLOWED_QUERY_PARAMETERS`].
 pub fn path(uri: &Uri) -> LoggedPath<'_> {
     LoggedPath(uri)
 }
+
+/// Query parameters whose values logs show: the API version and the page size and offset the
+/// client chose (`azure_core` allows `api-version`). Any other value (a `startTime`, a
+/// `$skipToken`) shows as `REDACTED`.
+pub const ALLOWED_QUERY_PARAMETERS: [&str; 3] = ["api-version", "maxPageSize", "skip"];
 
 /// A path without ids' values or query values; see [`path`].
 #[derive(Clone, Copy, Debug)]
@@ -173,7 +178,7 @@ impl fmt::Display for LoggedPath<'_> {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'-' | b'_' | b'.'));
             if !plain_name {
                 f.write_str("REDACTED=REDACTED")?;
-            } else if name == "api-version" {
+            } else if ALLOWED_QUERY_PARAMETERS.contains(&name) {
                 write!(f, "{name}={value}")?;
             } else {
                 write!(f, "{name}=REDACTED")?;
@@ -274,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn query_values_are_removed_but_the_api_version() {
+    fn query_values_are_removed_but_the_allowed_ones() {
         assert_eq!(
             logged(
                 "https://h/chat/threads?api-version=2024-03-07&startTime=2026%3A01&$skipToken=abc"
