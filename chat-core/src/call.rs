@@ -478,13 +478,11 @@ impl<O: Operation> Call<O> {
         let (request_id, ms_cv) = std::mem::take(&mut self.service_ids);
         if let Some(correlation) = error.correlation_mut() {
             let text = |v: Option<HeaderValue>| v.and_then(|v| v.to_str().ok().map(str::to_owned));
-            correlation.client_request_id = Some(self.client_request_id().to_owned());
-            if let Some(id) = text(request_id) {
-                correlation.request_id = Some(id);
-            }
-            if let Some(cv) = text(ms_cv) {
-                correlation.ms_cv = Some(cv);
-            }
+            correlation.fill(
+                Some(self.client_request_id().to_owned()),
+                text(request_id),
+                text(ms_cv),
+            );
         }
         error
     }

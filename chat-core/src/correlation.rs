@@ -21,21 +21,23 @@ pub(crate) const MS_CV: &str = "ms-cv";
 ///
 /// let mut error = ServiceError::new(404, None, Vec::new());
 /// error.correlation = Correlation::new("5bd0a7c4-…", Some("0e2a…"), Some("tAq1.0"));
+/// assert_eq!(error.correlation.client_request_id(), Some("5bd0a7c4-…"));
 /// assert_eq!(
 ///     error.to_string(),
 ///     "service error 404 (0 byte body) (x-ms-client-request-id: 5bd0a7c4-…, \
 ///      x-ms-request-id: 0e2a…, MS-CV: tAq1.0)"
 /// );
 /// ```
+///
+/// Eight bytes, and no allocation while empty: errors stay small.
 #[derive(Clone, Debug, Default, Eq, Hash, PartialEq)]
-#[non_exhaustive]
-pub struct Correlation {
-    /// The `x-ms-client-request-id` the call sent (the same on every try of a call).
-    pub client_request_id: Option<String>,
-    /// The service's `x-ms-request-id`, from its last response, when it sent one.
-    pub request_id: Option<String>,
-    /// The service's `MS-CV` correlation vector, from its last response, when it sent one.
-    pub ms_cv: Option<String>,
+pub struct Correlation(Option<Box<Ids>>);
+
+#[derive(Clone, Debug, Default, Eq, Hash, PartialEq)]
+struct Ids {
+    client_request_id: Option<String>,
+    request_id: Option<String>,
+    ms_cv: Option<String>,
 }
 
 impl Correlation {
@@ -45,11 +47,11 @@ impl Correlation {
         request_id: Option<&str>,
         ms_cv: Option<&str>,
     ) -> Self {
-        Self {
+        Self(Some(Box::new(Ids {
             client_request_id: Some(client_request_id.into()),
             request_id: request_id.map(str::to_owned),
             ms_cv: ms_cv.map(str::to_owned),
-        }
+        })))
     }
 
     /// The service's ids in a response's headers (`x-ms-request-id`, `MS-CV`).
@@ -60,16 +62,51 @@ impl Correlation {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        Self {
-            client_request_id: None,
-            request_id: text(REQUEST_ID),
-            ms_cv: text(MS_CV),
-        }
+        let mut ids = Self::default();
+        ids.fill(None, text(REQUEST_ID), text(MS_CV));
+        ids
+    }
+
+    /// The `x-ms-client-request-id` the call sent (the same on every try of a call).
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.0.as_ref()?.client_request_id.as_deref()
+    }
+
+    /// The service's `x-ms-request-id`, from its last response, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.as_ref()?.request_id.as_deref()
+    }
+
+    /// The service's `MS-CV` correlation vector, from its last response, when it sent one.
+    pub fn ms_cv(&self) -> Option<&str> {
+        self.0.as_ref()?.ms_cv.as_deref()
     }
 
     /// True when no id is known.
     pub fn is_empty(&self) -> bool {
-        self.client_request_id.is_none() && self.request_id.is_none() && self.ms_cv.is_none()
+        self.0.is_none()
+    }
+
+    /// Sets the ids given (`Some`), keeping the others.
+    pub(crate) fn fill(
+        &mut self,
+        client_request_id: Option<String>,
+        request_id: Option<String>,
+        ms_cv: Option<String>,
+    ) {
+        if client_request_id.is_none() && request_id.is_none() && ms_cv.is_none() {
+            return;
+        }
+        let ids = self.0.get_or_insert_with(Box::default);
+        for (slot, value) in [
+            (&mut ids.client_request_id, client_request_id),
+            (&mut ids.request_id, request_id),
+            (&mut ids.ms_cv, ms_cv),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
     }
 
     /// ` (x-ms-client-request-id: …, x-ms-request-id: …, MS-CV: …)` with the ids known, or
@@ -83,9 +120,9 @@ impl fmt::Display for Correlation {
     /// `x-ms-client-request-id: …, x-ms-request-id: …, MS-CV: …`, the ids known.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ids = [
-            ("x-ms-client-request-id", &self.client_request_id),
-            ("x-ms-request-id", &self.request_id),
-            ("MS-CV", &self.ms_cv),
+            ("x-ms-client-request-id", self.client_request_id()),
+            ("x-ms-request-id", self.request_id()),
+            ("MS-CV", self.ms_cv()),
         ];
         let mut first = true;
         for (name, value) in ids {
@@ -122,15 +159,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("MS-CV", "cv.1".parse().unwrap());
         let ids = Correlation::from_response(&headers);
-        assert_eq!(ids.ms_cv.as_deref(), Some("cv.1"));
-        assert_eq!(ids.request_id, None);
+        assert_eq!(ids.ms_cv(), Some("cv.1"));
+        assert_eq!(ids.request_id(), None);
         assert_eq!(ids.suffix().to_string(), " (MS-CV: cv.1)");
         assert_eq!(Correlation::default().suffix().to_string(), "");
         headers.insert("x-ms-request-id", "r-2".parse().unwrap());
-        let ids = Correlation {
-            client_request_id: Some("c-3".into()),
-            ..Correlation::from_response(&headers)
-        };
+        let mut ids = Correlation::from_response(&headers);
+        ids.fill(Some("c-3".into()), None, None);
         assert_eq!(
             ids.to_string(),
             "x-ms-client-request-id: c-3, x-ms-request-id: r-2, MS-CV: cv.1"

@@ -264,7 +264,7 @@ impl Error {
 
     /// The `x-ms-client-request-id` the failed call sent, when it sent one.
     pub fn client_request_id(&self) -> Option<&str> {
-        self.correlation()?.client_request_id.as_deref()
+        self.correlation()?.client_request_id()
     }
 
     /// The ids of the call, for an error that has room for them (see [`Error::correlation`]).

@@ -1,6 +1,6 @@
 //! The logs of a call, as `tracing` spans and events (the README's "Logs"): a span per
 //! logical call, an event per try. Paths lose their ids, headers pass an allow-list
-//! ([`chat_core::log`]); nothing is cloned or formatted when no subscriber listens.
+//! ([`crate::log`]); nothing is cloned or formatted when no subscriber listens.
 
 use std::time::Instant;
 

@@ -310,11 +310,9 @@ pub(crate) fn errors_show_their_ids<R: Blocking>(capture: &LogCapture, refused: 
         shown.contains(&format!("x-ms-client-request-id: {}", id(0))),
         "{shown}"
     );
-    let ms_cv = service.correlation().and_then(|c| c.ms_cv.clone());
+    let ms_cv = service.correlation().and_then(|c| c.ms_cv());
     assert!(
-        ms_cv
-            .as_deref()
-            .is_some_and(|cv| shown.contains(&format!("MS-CV: {cv}"))),
+        ms_cv.is_some_and(|cv| shown.contains(&format!("MS-CV: {cv}"))),
         "{shown}"
     );
 
