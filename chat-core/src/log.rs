@@ -188,6 +188,41 @@ impl fmt::Display for LoggedPath<'_> {
     }
 }
 
+/// A transport's error message as logs show it: any credentials in a URL it quotes
+/// (`http://user:password@proxy:3128`) become `REDACTED`; the rest is as written.
+pub fn message(text: &str) -> LoggedMessage<'_> {
+    LoggedMessage(text)
+}
+
+/// An error message without URL credentials; see [`message`].
+#[derive(Clone, Copy, Debug)]
+pub struct LoggedMessage<'a>(&'a str);
+
+impl fmt::Display for LoggedMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find("://") {
+            let (before, after) = rest.split_at(at + 3);
+            f.write_str(before)?;
+            let end = after
+                .find(|c: char| {
+                    matches!(c, '/' | '?' | '#') || c.is_whitespace() || "\"'<>()[]{},;".contains(c)
+                })
+                .unwrap_or(after.len());
+            let authority = &after[..end];
+            match authority.rfind('@') {
+                Some(userinfo_end) => {
+                    f.write_str("REDACTED")?;
+                    f.write_str(&authority[userinfo_end..])?;
+                }
+                None => f.write_str(authority)?,
+            }
+            rest = &after[end..];
+        }
+        f.write_str(rest)
+    }
+}
+
 /// One word for how a call ended, for the `outcome` of its log span: `ok`, or the kind of
 /// error (`service_error`, `connect_failure`, `call_timeout`, ...). Never a value from the
 /// request or the response.
@@ -310,6 +345,22 @@ mod tests {
         let shown = allowed_headers(&headers).to_string();
         assert_eq!(shown, "{content-type: application/json, ms-cv: abc.0}");
         assert_eq!(allowed_headers(&HeaderMap::new()).to_string(), "{}");
+    }
+
+    #[test]
+    fn messages_lose_url_credentials() {
+        let shown = |m: &str| message(m).to_string();
+        assert_eq!(
+            shown("proxy http://ann:s3cret@proxy.example:3128/ refused, http://b@c/ too"),
+            "proxy http://REDACTED@proxy.example:3128/ refused, http://REDACTED@c/ too"
+        );
+        assert_eq!(
+            shown("connect to https://h:443 failed"),
+            "connect to https://h:443 failed"
+        );
+        assert_eq!(shown("\"http://u:p@h\""), "\"http://REDACTED@h\"");
+        assert_eq!(shown("no url, user@host"), "no url, user@host");
+        assert_eq!(shown("é://x:y@z"), "é://REDACTED@z");
     }
 
     #[test]

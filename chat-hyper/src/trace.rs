@@ -117,7 +117,7 @@ impl TryLog {
                 path = %log::path(&seen.uri),
                 error_kind = e.kind.as_str(),
                 may_have_reached_service = e.may_have_reached_service,
-                error = %e.message,
+                error = %log::message(&e.message),
                 ?duration,
                 retry_reason,
                 retry_delay,
