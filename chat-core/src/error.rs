@@ -250,16 +250,18 @@ impl Error {
     }
 
     /// The ids that match a failed call to the service's logs: the `x-ms-client-request-id` it
-    /// sent, and the service's `x-ms-request-id` and `MS-CV` from its last response. `None` for
-    /// errors raised before anything was sent (input, credential); also shown by `Display`.
+    /// sent, and the service's `x-ms-request-id` and `MS-CV` from its last response; also shown
+    /// by `Display`. `None` when no id is known: errors raised before anything was sent (input,
+    /// credential), or built outside a call.
     pub fn correlation(&self) -> Option<&Correlation> {
-        match self {
+        let correlation = match self {
             Self::Deserialize { correlation, .. } | Self::CallTimeout { correlation, .. } => {
-                Some(correlation)
+                correlation
             }
-            Self::Transport(t) => Some(&t.correlation),
-            _ => self.service_error().map(|e| &e.correlation),
-        }
+            Self::Transport(t) => &t.correlation,
+            _ => &self.service_error()?.correlation,
+        };
+        (!correlation.is_empty()).then_some(correlation)
     }
 
     /// The `x-ms-client-request-id` the failed call sent, when it sent one.
