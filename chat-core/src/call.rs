@@ -47,8 +47,9 @@ use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
 use http::{Request, Response};
 
 use crate::auth::{hmac, AccessKey, AccessToken};
-use crate::retry::{self, Outcome, RetryDecision, RetryOptions};
-use crate::{Error, InputErrorKind, Operation, TransportError};
+use crate::correlation::{MS_CV, REQUEST_ID};
+use crate::retry::{self, Outcome, RetryDecision, RetryOptions, RetryReason, ScheduledRetry};
+use crate::{Correlation, Error, InputErrorKind, Operation, TransportError};
 
 /// The `x-ms-client-request-id` header.
 pub const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
@@ -180,6 +181,10 @@ pub struct Call<O: Operation> {
     refusal: Option<Box<crate::ServiceError>>,
     refreshed_after_401: bool,
     pending: Option<Result<O::Output, Error>>,
+    /// The retry scheduled after the last try, if any.
+    scheduled: Option<ScheduledRetry>,
+    /// `x-ms-request-id` and `MS-CV` of the last response, for the error if the call fails.
+    service_ids: (Option<HeaderValue>, Option<HeaderValue>),
 }
 
 impl<O: Operation> Call<O> {
@@ -216,6 +221,8 @@ impl<O: Operation> Call<O> {
             refusal: None,
             refreshed_after_401: false,
             pending: None,
+            scheduled: None,
+            service_ids: (None, None),
         })
     }
 
@@ -227,6 +234,25 @@ impl<O: Operation> Call<O> {
     /// Tries made so far.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The operation's name, as logs show it ([`Operation::name`]).
+    pub fn operation_name(&self) -> &'static str {
+        self.operation.name()
+    }
+
+    /// The `x-ms-client-request-id` every try of this call sends.
+    pub fn client_request_id(&self) -> &str {
+        // Built from a `&str`, so always visible ASCII.
+        self.client_request_id.to_str().unwrap_or_default()
+    }
+
+    /// The retry the outcome of the last try scheduled: why, and after how long. `None` when
+    /// the last try was not followed by another (the call is done, or no try was made yet).
+    /// A transport reads it after [`Call::handle_response`] or
+    /// [`Call::handle_transport_error`] to log the try.
+    pub fn scheduled_retry(&self) -> Option<ScheduledRetry> {
+        self.scheduled
     }
 
     /// The next thing the transport must do.
@@ -244,14 +270,16 @@ impl<O: Operation> Call<O> {
                 }
                 State::Ready => {
                     if self.over_budget(now) {
-                        self.finish(Err(Error::CallTimeout {
-                            attempts: self.attempts,
-                        }));
+                        self.finish(Err(Error::call_timeout(
+                            self.attempts,
+                            Correlation::default(),
+                        )));
                         continue;
                     }
                     match self.render(now) {
                         Ok(request) => {
                             self.attempts += 1;
+                            self.scheduled = None;
                             self.state = State::InFlight;
                             return CallPoll::Transmit(request);
                         }
@@ -306,10 +334,13 @@ impl<O: Operation> Call<O> {
     }
 
     /// Reports the response to the last [`CallPoll::Transmit`].
-    pub fn handle_response(&mut self, now: SystemTime, response: Response<Vec<u8>>) {
+    pub fn handle_response(&mut self, now: SystemTime, mut response: Response<Vec<u8>>) {
         if !matches!(self.state, State::InFlight) {
             return;
         }
+        // Moved out (no copy), for the error should the call fail; no parser reads them.
+        let headers = response.headers_mut();
+        self.service_ids = (headers.remove(REQUEST_ID), headers.remove(MS_CV));
         let status = response.status().as_u16();
         if status == 401 && matches!(self.config.auth, Auth::Bearer) {
             let (parts, body) = response.into_parts();
@@ -321,6 +352,10 @@ impl<O: Operation> Call<O> {
                 self.rejected = self.token.take();
                 self.refusal = Some(Box::new(refusal));
                 self.state = State::NeedToken;
+                self.scheduled = Some(ScheduledRetry {
+                    reason: RetryReason::TokenRefused,
+                    delay: Duration::ZERO,
+                });
             }
             return;
         }
@@ -342,6 +377,7 @@ impl<O: Operation> Call<O> {
         if !matches!(self.state, State::InFlight) {
             return;
         }
+        self.service_ids = (None, None);
         if !self.retry(now, Outcome::Transport(&error)) {
             self.finish(Err(Error::Transport(error)));
         }
@@ -366,6 +402,10 @@ impl<O: Operation> Call<O> {
 
     /// Schedules a retry when the policy allows one; returns whether it did.
     fn retry(&mut self, now: SystemTime, outcome: Outcome<'_>) -> bool {
+        let reason = match outcome {
+            Outcome::Response { status, .. } => RetryReason::Status(status),
+            Outcome::Transport(t) => RetryReason::Transport(t.kind),
+        };
         let random = self.next_random();
         let decision = retry::decide(
             &self.config.retry,
@@ -380,6 +420,7 @@ impl<O: Operation> Call<O> {
             RetryDecision::RetryAfter(delay) => {
                 self.retries += 1;
                 self.state = State::Sleeping(now + delay);
+                self.scheduled = Some(ScheduledRetry { reason, delay });
                 true
             }
             _ => false,
@@ -422,8 +463,28 @@ impl<O: Operation> Call<O> {
     }
 
     fn finish(&mut self, result: Result<O::Output, Error>) {
+        let result = result.map_err(|e| self.correlate(e));
         self.pending = Some(result);
         self.state = State::Finished;
+        self.scheduled = None;
+    }
+
+    /// Puts the call's ids on an error that came after a try: the client request id sent, and
+    /// the service's ids from the last response.
+    fn correlate(&mut self, mut error: Error) -> Error {
+        if self.attempts == 0 {
+            return error;
+        }
+        let (request_id, ms_cv) = std::mem::take(&mut self.service_ids);
+        if let Some(correlation) = error.correlation_mut() {
+            let text = |v: Option<HeaderValue>| v.and_then(|v| v.to_str().ok().map(str::to_owned));
+            correlation.fill(
+                Some(self.client_request_id().to_owned()),
+                text(request_id),
+                text(ms_cv),
+            );
+        }
+        error
     }
 
     /// xorshift64*: a uniform draw in `[0, 1)` from the seed the transport supplied.

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::RefreshError;
+use crate::correlation::Correlation;
 use crate::events::EventError;
 use crate::ApiVersion;
 
@@ -49,6 +50,8 @@ pub enum Error {
         message: String,
         /// The body as received.
         body: Vec<u8>,
+        /// The ids that match the call to the service's logs (filled in by [`crate::Call`]).
+        correlation: Correlation,
     },
     /// An argument was refused before anything was sent. Build one with
     /// [`Error::invalid_input`].
@@ -137,6 +140,8 @@ pub enum Error {
     CallTimeout {
         /// Attempts made.
         attempts: u32,
+        /// The ids that match the call to the service's logs.
+        correlation: Correlation,
     },
     /// An incoming webhook request (a delivery of events or a validation handshake) was
     /// refused or could not be read; see [`crate::events`].
@@ -244,6 +249,49 @@ impl Error {
         }
     }
 
+    /// The ids that match a failed call to the service's logs: the `x-ms-client-request-id` it
+    /// sent, and the service's `x-ms-request-id` and `MS-CV` from its last response; also shown
+    /// by `Display`. `None` when no id is known: errors raised before anything was sent (input,
+    /// credential), or built outside a call.
+    pub fn correlation(&self) -> Option<&Correlation> {
+        let correlation = match self {
+            Self::Deserialize { correlation, .. } | Self::CallTimeout { correlation, .. } => {
+                correlation
+            }
+            Self::Transport(t) => &t.correlation,
+            _ => &self.service_error()?.correlation,
+        };
+        (!correlation.is_empty()).then_some(correlation)
+    }
+
+    /// The `x-ms-client-request-id` the failed call sent, when it sent one.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.correlation()?.client_request_id()
+    }
+
+    /// The ids of the call, for an error that has room for them (see [`Error::correlation`]).
+    pub(crate) fn correlation_mut(&mut self) -> Option<&mut Correlation> {
+        match self {
+            Self::Deserialize { correlation, .. } | Self::CallTimeout { correlation, .. } => {
+                Some(correlation)
+            }
+            Self::Transport(t) => Some(&mut t.correlation),
+            Self::Service(e) | Self::Authentication(e) => Some(&mut e.correlation),
+            Self::TokenRefresh {
+                rejected: Some(e), ..
+            } => Some(&mut e.correlation),
+            _ => None,
+        }
+    }
+
+    /// A call timeout after `attempts` tries.
+    pub fn call_timeout(attempts: u32, correlation: Correlation) -> Self {
+        Self::CallTimeout {
+            attempts,
+            correlation,
+        }
+    }
+
     /// The kind of an input error, `None` for other errors.
     pub fn input_error_kind(&self) -> Option<InputErrorKind> {
         match self {
@@ -308,8 +356,15 @@ impl fmt::Display for Error {
         match self {
             Self::Service(e) => write!(f, "{e}"),
             Self::Deserialize {
-                status, message, ..
-            } => write!(f, "unexpected response body (status {status}): {message}"),
+                status,
+                message,
+                correlation,
+                ..
+            } => write!(
+                f,
+                "unexpected response body (status {status}): {message}{}",
+                correlation.suffix()
+            ),
             Self::InvalidInput {
                 argument,
                 value,
@@ -361,9 +416,14 @@ impl fmt::Display for Error {
                 "invalid connection string {value:?}: {reason}; expected {CONNECTION_STRING_SHAPE}"
             ),
             Self::Transport(t) => write!(f, "{t}"),
-            Self::CallTimeout { attempts } => {
-                write!(f, "the call timed out after {attempts} attempt(s)")
-            }
+            Self::CallTimeout {
+                attempts,
+                correlation,
+            } => write!(
+                f,
+                "the call timed out after {attempts} attempt(s){}",
+                correlation.suffix()
+            ),
             Self::Event(e) => write!(f, "{e}"),
         }
     }
@@ -396,6 +456,9 @@ pub struct ServiceError {
     pub body: Vec<u8>,
     /// The `Retry-After` family hint the service sent, in milliseconds, if any.
     pub retry_after_ms: Option<u64>,
+    /// The ids that match the call to the service's logs: the service's `x-ms-request-id` and
+    /// `MS-CV`, and the `x-ms-client-request-id` the call sent (filled in by [`crate::Call`]).
+    pub correlation: Correlation,
 }
 
 impl ServiceError {
@@ -409,6 +472,7 @@ impl ServiceError {
             error,
             retry_after_ms: crate::retry::retry_after_hint_ms(headers, None),
             body,
+            correlation: Correlation::from_response(headers),
         }
     }
 
@@ -424,6 +488,7 @@ impl ServiceError {
             error,
             body,
             retry_after_ms: None,
+            correlation: Correlation::default(),
         }
     }
 }
@@ -435,14 +500,15 @@ impl fmt::Display for ServiceError {
                 f,
                 "service error {}: {}: {}",
                 self.status, e.code, e.message
-            ),
+            )?,
             None => write!(
                 f,
                 "service error {} ({} byte body)",
                 self.status,
                 self.body.len()
-            ),
+            )?,
         }
+        write!(f, "{}", self.correlation.suffix())
     }
 }
 
@@ -524,6 +590,20 @@ pub enum TransportErrorKind {
     Refused,
 }
 
+impl TransportErrorKind {
+    /// A short lowercase name: `connect`, `tls`, `timeout`, `i/o`, `protocol`, `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Timeout => "timeout",
+            Self::Io => "i/o",
+            Self::Protocol => "protocol",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 /// A transport failure, as the transport reports it to the core.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -534,6 +614,8 @@ pub struct TransportError {
     pub may_have_reached_service: bool,
     /// The transport's description.
     pub message: String,
+    /// The `x-ms-client-request-id` the try sent (filled in by [`crate::Call`]).
+    pub correlation: Correlation,
 }
 
 impl TransportError {
@@ -543,6 +625,7 @@ impl TransportError {
             kind,
             may_have_reached_service: false,
             message: message.into(),
+            correlation: Correlation::default(),
         }
     }
 
@@ -552,28 +635,26 @@ impl TransportError {
             kind,
             may_have_reached_service: true,
             message: message.into(),
+            correlation: Correlation::default(),
         }
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            TransportErrorKind::Connect => "connect",
-            TransportErrorKind::Tls => "tls",
-            TransportErrorKind::Timeout => "timeout",
-            TransportErrorKind::Io => "i/o",
-            TransportErrorKind::Protocol => "protocol",
-            TransportErrorKind::Refused => "refused",
-        };
-        write!(f, "transport {kind} error: {}", self.message)?;
+        write!(
+            f,
+            "transport {} error: {}",
+            self.kind.as_str(),
+            self.message
+        )?;
         if self.may_have_reached_service {
             write!(
                 f,
                 " (the request may have reached the service: a sent message may have been sent)"
             )?;
         }
-        Ok(())
+        write!(f, "{}", self.correlation.suffix())
     }
 }
 

@@ -70,11 +70,13 @@ mod api_version;
 pub mod auth;
 mod call;
 pub mod client;
+mod correlation;
 mod endpoint;
 mod error;
 pub mod events;
 pub mod http_date;
 mod input;
+pub mod log;
 mod operation;
 pub mod paging;
 mod request_id;
@@ -93,6 +95,7 @@ pub mod typing;
 pub use api_version::ApiVersion;
 pub use auth::{AccessKey, AccessToken, RefreshError};
 pub use call::{user_agent, Auth, Call, CallConfig, CallPoll, CLIENT_REQUEST_ID};
+pub use correlation::Correlation;
 pub use endpoint::{encode_path_segment, encode_query_value, Endpoint};
 pub use error::{
     CommunicationError, CommunicationErrorResponse, Error, InputErrorKind, ServiceError,
@@ -105,5 +108,5 @@ pub use operation::{
 };
 pub use paging::{ListOperation, PageRequest, Pager, RawPage};
 pub use request_id::{RequestId, RequestIds};
-pub use retry::RetryOptions;
+pub use retry::{RetryOptions, RetryReason, ScheduledRetry};
 pub use timestamp::Timestamp;

@@ -100,6 +100,18 @@ pub trait Operation {
 
     /// Whether a repeat of the request is harmless; the retry machine needs it.
     fn idempotency(&self) -> Idempotency;
+
+    /// The operation's name, as logs show it (`SendMessage`, `ListMessages`): by default the
+    /// name of the type, without its module path.
+    fn name(&self) -> &'static str {
+        short_type_name(std::any::type_name::<Self>())
+    }
+}
+
+/// `chat_core::messages::SendMessage` → `SendMessage`; generic arguments are dropped.
+pub(crate) fn short_type_name(full: &'static str) -> &'static str {
+    let outer = full.split('<').next().unwrap_or(full);
+    outer.rsplit("::").next().unwrap_or(outer)
 }
 
 /// A request with no body.
@@ -180,6 +192,7 @@ where
         status: expected.as_u16(),
         message,
         body,
+        correlation: crate::Correlation::default(),
     })
 }
 
@@ -227,6 +240,16 @@ mod tests {
     #[test]
     fn a_success_status_other_than_the_operations_is_an_error() {
         assert!(expect_no_content(response(200, ""), StatusCode::NO_CONTENT).is_err());
+    }
+
+    #[test]
+    fn operations_are_named_after_their_type() {
+        assert_eq!(short_type_name("a::b::SendMessage"), "SendMessage");
+        assert_eq!(
+            short_type_name("a::PageRequest<a::b::ListMessages>"),
+            "PageRequest"
+        );
+        assert_eq!(short_type_name("Plain"), "Plain");
     }
 
     #[test]

@@ -178,6 +178,11 @@ impl<L: ListOperation> Operation for PageRequest<L> {
         }
     }
 
+    /// The listing's name (`ListMessages`), for every page.
+    fn name(&self) -> &'static str {
+        crate::operation::short_type_name(std::any::type_name::<L>())
+    }
+
     fn parse_response(&self, response: Response<Vec<u8>>) -> Result<RawPage<L::Item>, Error> {
         let seed = PageSeed {
             capacity: self.capacity,

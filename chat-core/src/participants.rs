@@ -272,6 +272,7 @@ impl Operation for AddParticipants {
                     status: StatusCode::CREATED.as_u16(),
                     message: e.to_string(),
                     body,
+                    correlation: crate::Correlation::default(),
                 })
             }
         };

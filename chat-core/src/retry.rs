@@ -101,6 +101,40 @@ pub enum RetryDecision {
     GiveUp,
 }
 
+/// Why a call tries again.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum RetryReason {
+    /// The service answered with a status worth another try (408, 429, 500, 502, 503, 504).
+    Status(u16),
+    /// The transport failed with this kind of failure.
+    Transport(TransportErrorKind),
+    /// The service refused the bearer token (401): the call asks the credential for a fresh
+    /// one and tries once more, at once.
+    TokenRefused,
+}
+
+impl std::fmt::Display for RetryReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Status(status) => write!(f, "status {status}"),
+            Self::Transport(kind) => write!(f, "{} failure", kind.as_str()),
+            Self::TokenRefused => f.write_str("token refused (401)"),
+        }
+    }
+}
+
+/// The retry a call scheduled after a try: why, and after how long
+/// ([`crate::Call::scheduled_retry`]).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub struct ScheduledRetry {
+    /// Why the call tries again.
+    pub reason: RetryReason,
+    /// The wait before the next try.
+    pub delay: Duration,
+}
+
 /// Statuses worth another try.
 pub const RETRIABLE_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 

@@ -294,6 +294,7 @@ fn send_message_server_errors_say_whether_it_may_have_been_sent() {
         status: 201,
         message: "eof".into(),
         body: b"{\"id\"".to_vec(),
+        correlation: chat_core::Correlation::default(),
     };
     assert!(unreadable.may_have_been_sent());
 }

@@ -10,6 +10,11 @@
 //!
 //! Plain `http://` is accepted for a loopback endpoint only (a local emulator); any other
 //! endpoint must be `https://`.
+//!
+//! Logs go to stderr as `RUST_LOG` says (the README's "Logs"): `RUST_LOG=debug cargo run -p chat-hyper --example quickstart_async`
+//! shows every request (its operation, method, path without ids, status, duration and
+//! retries), `RUST_LOG=info` each call's outcome and transport failures, and `RUST_LOG=trace`
+//! the allowed headers too. Tokens, keys, signatures, contents, topics and names never show.
 
 use std::process::ExitCode;
 
@@ -21,9 +26,17 @@ use chat_hyper::{
     IdentityClient, Timestamp,
 };
 use chat_testkit::emulator::Emulator;
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs as RUST_LOG says (nothing without it), a line per call when it ends.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

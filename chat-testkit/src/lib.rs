@@ -12,7 +12,8 @@
 //!
 //! For tests of the transports themselves: test certificates ([`tls`]), endpoints that fail at
 //! the connection level ([`faulty`]) and an HTTP CONNECT proxy that records what it relays
-//! ([`http_proxy`]).
+//! ([`http_proxy`]). For tests of the clients' logs: a `tracing` subscriber that captures every
+//! span and event as text ([`log_capture`]).
 #![forbid(unsafe_code)]
 
 /// The recorded sessions of the live service that this repository carries
@@ -23,6 +24,7 @@ pub const RECORDINGS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recording
 pub mod emulator;
 pub mod faulty;
 pub mod http_proxy;
+pub mod log_capture;
 mod loopback;
 mod net;
 pub mod proxy;

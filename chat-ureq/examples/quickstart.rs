@@ -10,6 +10,11 @@
 //!
 //! Plain `http://` is accepted for a loopback endpoint only (a local emulator); any other
 //! endpoint must be `https://`.
+//!
+//! Logs go to stderr as `RUST_LOG` says (the README's "Logs"): `RUST_LOG=debug cargo run -p chat-ureq --example quickstart`
+//! shows every request (its operation, method, path without ids, status, duration and
+//! retries), `RUST_LOG=info` each call's outcome and transport failures, and `RUST_LOG=trace`
+//! the allowed headers too. Tokens, keys, signatures, contents, topics and names never show.
 
 use std::process::ExitCode;
 
@@ -21,8 +26,16 @@ use chat_ureq::{
     ChatClient, ClientOptions, CommunicationIdentifier, CommunicationTokenCredential, Error,
     IdentityClient, Timestamp,
 };
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // Logs as RUST_LOG says (nothing without it), a line per call when it ends.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .init();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

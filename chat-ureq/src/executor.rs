@@ -11,6 +11,7 @@ use chat_core::{
 };
 
 use crate::paging::{Items, Pages};
+use crate::trace::{self, TryLog};
 use crate::transport::Transport;
 use crate::{ClientOptions, CommunicationTokenCredential};
 
@@ -41,7 +42,8 @@ impl Executor {
         })
     }
 
-    /// Runs one logical call: tries, retry delays, token requests, until the core says done.
+    /// Runs one logical call: tries, retry delays, token requests, until the core says done;
+    /// in its log span.
     pub(crate) fn run<O: Operation>(
         &self,
         operation: O,
@@ -55,6 +57,16 @@ impl Executor {
             request_id.as_str(),
             request_id.jitter_seed(),
         )?;
+        let span = trace::call_span(call.operation_name(), request_id.as_str());
+        let result = {
+            let _entered = span.enter();
+            self.drive(&mut call)
+        };
+        trace::record_outcome(&span, &result, call.attempts());
+        result
+    }
+
+    fn drive<O: Operation>(&self, call: &mut Call<O>) -> Result<O::Output, Error> {
         let started = Instant::now();
         let budget = self.config.retry.max_elapsed;
         loop {
@@ -62,9 +74,18 @@ impl Executor {
                 CallPoll::Transmit(request) => {
                     let remaining = budget.saturating_sub(started.elapsed());
                     let timeout = self.per_try_timeout.min(remaining);
+                    let mut try_log = TryLog::start(&request, call.attempts());
                     match self.transport.send(request, timeout) {
-                        Ok(response) => call.handle_response(SystemTime::now(), response),
-                        Err(e) => call.handle_transport_error(SystemTime::now(), e),
+                        Ok(response) => {
+                            let status = try_log.response(&response);
+                            call.handle_response(SystemTime::now(), response);
+                            try_log.end(Some(status), call.scheduled_retry());
+                        }
+                        Err(e) => {
+                            try_log.failed(&e);
+                            call.handle_transport_error(SystemTime::now(), e);
+                            try_log.end(None, call.scheduled_retry());
+                        }
                     }
                 }
                 CallPoll::NeedToken { rejected } => match &self.credential {
@@ -156,7 +177,7 @@ fn over_budget(e: Error, started: Instant, budget: Duration, attempts: u32) -> E
         Error::Transport(t)
             if t.kind == TransportErrorKind::Timeout && started.elapsed() >= budget =>
         {
-            Error::CallTimeout { attempts }
+            Error::call_timeout(attempts, t.correlation.clone())
         }
         _ => e,
     }

@@ -43,7 +43,10 @@ fn a_per_call_timeout_is_kept_whichever_order_the_options_are_set_in() {
             .delete_chat_thread("19:a@thread.v2")
             .call()
             .unwrap_err();
-        assert!(matches!(err, Error::CallTimeout { attempts: 1 }), "{err:?}");
+        assert!(
+            matches!(err, Error::CallTimeout { attempts: 1, .. }),
+            "{err:?}"
+        );
         assert_eq!(server.requests().len(), 1);
     }
 }

@@ -94,6 +94,7 @@ fn parse_secret_json<T: for<'de> Deserialize<'de>>(
         status: expected.as_u16(),
         message: e.to_string(),
         body: b"[redacted: the body may hold a token]".to_vec(),
+        correlation: crate::Correlation::default(),
     })
 }
 

@@ -8,6 +8,7 @@ use chat_core::identifier::CommunicationIdentifier;
 use chat_core::messages::ChatMessageType;
 use chat_core::participants::ChatParticipant;
 use chat_core::{Error, ListOperation};
+use chat_testkit::log_capture::LogCapture;
 
 use super::world::World;
 use super::{expect, Case, Drive, Failure, Op, Report};
@@ -18,6 +19,9 @@ struct Window {
     started: Instant,
     before: (u64, u64),
     after: Option<(u64, u64)>,
+    /// The log capture's marks at the same two points.
+    logs_before: (usize, usize),
+    logs_after: Option<(usize, usize)>,
 }
 
 /// The result of running an operation: its own check of what it returned, or the error.
@@ -49,6 +53,7 @@ fn listing<R: Drive, L: ListOperation + Send + 'static>(
     // The clean listing is not part of the cell's counts.
     window.started = Instant::now();
     window.before = world.counts();
+    window.logs_before = world.logs.mark();
     let mut first: Option<(usize, Option<String>)> = None;
     let listed = R::collect_pages(make(), &mut |i, n, token| {
         if i == 0 {
@@ -63,6 +68,7 @@ fn listing<R: Drive, L: ListOperation + Send + 'static>(
             // from the first page's continuation token once the service is back.
             world.emulator.clear_faults();
             window.after = Some(world.counts());
+            window.logs_after = Some(world.logs.mark());
             let resumed = match first {
                 Some((n, Some(token))) => {
                     R::collect_pages(make().resume_from(token), &mut |_, _, _| {})
@@ -105,8 +111,14 @@ fn listing<R: Drive, L: ListOperation + Send + 'static>(
     })
 }
 
+/// A cell, with everything the transport logs on its thread captured.
 pub(super) fn cell<R: Drive>(op: Op, case: Case) -> Report {
-    let w = World::<R>::new();
+    let logs = LogCapture::new();
+    tracing::subscriber::with_default(logs.clone(), || logged_cell::<R>(op, case, logs))
+}
+
+fn logged_cell<R: Drive>(op: Op, case: Case, logs: LogCapture) -> Report {
+    let w = World::<R>::new(logs);
     let t = w.chat.chat_thread_client(&w.thread);
     let arm = || match case.rule() {
         Some(rule) => w.emulator.inject(rule),
@@ -174,6 +186,8 @@ pub(super) fn cell<R: Drive>(op: Op, case: Case) -> Report {
         started: Instant::now(),
         before: w.counts(),
         after: None,
+        logs_before: w.logs.mark(),
+        logs_after: None,
     };
     let mut pages = 1;
     let ran: Ran = match op {
@@ -251,6 +265,7 @@ pub(super) fn cell<R: Drive>(op: Op, case: Case) -> Report {
     let elapsed = window.started.elapsed();
     w.emulator.clear_faults();
     let (before, after) = (window.before, window.after.unwrap_or_else(|| w.counts()));
+    let logs_after = window.logs_after.unwrap_or_else(|| w.logs.mark());
     let (received, handled) = (after.0 - before.0, after.1 - before.1);
 
     let want = expect(op, case);
@@ -298,6 +313,19 @@ pub(super) fn cell<R: Drive>(op: Op, case: Case) -> Report {
             "requests received/handled {received}/{handled}, want {want_received}/{want_handled}"
         ));
     }
+    // The logs: one span per call (a page is a call), one event per try the emulator received.
+    let calls = match (op.is_listing(), &ran) {
+        (false, _) => 1,
+        (true, Err(_)) => 2,
+        (true, Ok(_)) => pages,
+    };
+    problems.extend(log_problems(
+        &w.logs,
+        window.logs_before,
+        logs_after,
+        calls,
+        received,
+    ));
     if elapsed < want.at_least {
         problems.push(format!("ended after {elapsed:?}, before the Retry-After"));
     }
@@ -313,6 +341,71 @@ pub(super) fn cell<R: Drive>(op: Op, case: Case) -> Report {
         outcome,
         problems,
     }
+}
+
+/// What the logs of the operation under test got wrong: the number of call spans, of try
+/// events, tries not in a call's span, a span without its outcome; and anywhere in the cell,
+/// a planted value or the telltale of a credential.
+fn log_problems(
+    logs: &LogCapture,
+    before: (usize, usize),
+    after: (usize, usize),
+    calls: usize,
+    received: u64,
+) -> Vec<String> {
+    let ours = |target: &str| target.starts_with("chat_ureq") || target.starts_with("chat_hyper");
+    let spans: Vec<_> = logs.spans()[before.0..after.0]
+        .iter()
+        .filter(|s| s.name == "call" && ours(&s.target))
+        // The 401 cells revoke the user's tokens with the identity client, between two pages
+        // of a listing: a call of its own, not counted with the chat requests.
+        .filter(|s| s.field("operation") != Some("RevokeTokens"))
+        .cloned()
+        .collect();
+    let tries: Vec<_> = logs.events()[before.1..after.1]
+        .iter()
+        .filter(|e| ours(&e.target))
+        .filter(|e| matches!(e.message(), Some("response" | "transport failure")))
+        .filter(|e| e.field("path").is_some_and(|p| p.starts_with("/chat")))
+        .cloned()
+        .collect();
+    let mut problems = Vec::new();
+    if spans.len() != calls {
+        problems.push(format!("{} call spans, want {calls}", spans.len()));
+    }
+    if tries.len() as u64 != received {
+        problems.push(format!("{} try events, want {received}", tries.len()));
+    }
+    if !tries
+        .iter()
+        .all(|e| spans.iter().any(|s| Some(s.id) == e.span))
+    {
+        problems.push("a try event outside its call's span".to_owned());
+    }
+    for span in &spans {
+        let in_span = tries.iter().filter(|e| e.span == Some(span.id)).count();
+        if span.field("tries") != Some(in_span.to_string().as_str())
+            || span.field("outcome").is_none()
+        {
+            problems.push(format!("span {span:?} with {in_span} try events"));
+        }
+    }
+    let planted = [
+        "exactly once",
+        "created once",
+        "renamed",
+        "edited",
+        "read me",
+        "authorization",
+        "bearer",
+        "signature",
+        // The header of every JWT the emulator signs.
+        "eyJhbGciOiJIUzI1NiIs",
+    ];
+    for (value, line) in logs.leaks(&planted) {
+        problems.push(format!("logged {value:?}: {line}"));
+    }
+    problems
 }
 
 fn check(ok: bool, what: &str) -> Result<(), String> {

@@ -1,6 +1,8 @@
 //! The fault matrix, shared by both transports' `fault_matrix` tests: every chat operation
 //! against every injected fault, each cell on a fresh emulator, with the expected outcome of
-//! each cell written down once (DESIGN.md §2's retry rules, §6's matrix).
+//! each cell written down once (DESIGN.md §2's retry rules, §6's matrix). Each cell also checks
+//! what the transport logged (`cell::log_problems`): one call span per call, one try event per
+//! request the emulator received, and none of the cell's contents, topics or credentials.
 //!
 //! A transport plugs in through [`Drive`]: how to wait for one call and how to page through a
 //! listing. Everything else (seeding, injecting, counting, checking the emulator's state) is

@@ -9,6 +9,7 @@ use chat_core::identifier::CommunicationIdentifier;
 use chat_core::participants::ChatParticipant;
 use chat_core::{AccessToken, RetryOptions};
 use chat_testkit::emulator::Emulator;
+use chat_testkit::log_capture::LogCapture;
 
 use super::{Drive, Refresh};
 
@@ -20,10 +21,12 @@ pub(super) struct World<R: Drive> {
     pub(super) identity: IdentityClient<R>,
     pub(super) options: ClientOptions,
     pub(super) thread: String,
+    /// What the transport logged on the cell's thread.
+    pub(super) logs: LogCapture,
 }
 
 impl<R: Drive> World<R> {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(logs: LogCapture) -> Self {
         let emulator = Arc::new(Emulator::start());
         let owner = emulator.create_user();
         let options = ClientOptions::default()
@@ -46,6 +49,7 @@ impl<R: Drive> World<R> {
             identity,
             options,
             thread,
+            logs,
         }
     }
 
