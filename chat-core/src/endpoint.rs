@@ -56,6 +56,15 @@ impl Endpoint {
                     .into(),
             ));
         }
+        if !endpoint.is_ascii() {
+            // ACS endpoints are ASCII; an internationalized host goes in its punycode form. (The
+            // `url` crate's IDNA step also asserts on some non-ASCII hosts in debug builds.)
+            return Err(invalid(
+                Malformed,
+                "the endpoint has non-ASCII characters: give a host in its punycode (xn--) form"
+                    .into(),
+            ));
+        }
         let url =
             url::Url::parse(endpoint.trim()).map_err(|e| invalid(Malformed, e.to_string()))?;
         let host = url
@@ -250,6 +259,24 @@ mod tests {
         assert_eq!(e.authority(), "127.0.0.1:8080");
         assert!(Endpoint::parse_allowing_loopback_http("http://[::1]:9").is_ok());
         assert!(Endpoint::parse_allowing_loopback_http("http://localhost:9").is_ok());
+    }
+
+    #[test]
+    fn refuses_non_ascii_hosts_with_a_typed_error() {
+        // An upper-case letter beside a non-ASCII one once reached a debug assertion in the IDNA
+        // step of the `url` crate.
+        for endpoint in [
+            "https://Ä.example",
+            "https://A\u{a1}.communication.azure.com",
+        ] {
+            match Endpoint::parse(endpoint) {
+                Err(Error::InvalidInput { kind, reason, .. }) => {
+                    assert_eq!(kind, InputErrorKind::Malformed, "{endpoint}");
+                    assert!(reason.contains("punycode"), "{reason}");
+                }
+                other => panic!("{endpoint}: {other:?}"),
+            }
+        }
     }
 
     #[test]

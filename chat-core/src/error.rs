@@ -78,8 +78,9 @@ pub enum Error {
         /// The first version that has the field.
         since: ApiVersion,
     },
-    /// A `nextLink` or continuation token pointed away from the configured endpoint. The bearer
-    /// token is never sent to another host, so the link was not followed.
+    /// A `nextLink` or continuation token pointed away from the configured endpoint, or was not
+    /// an ASCII URL on it. The bearer token is never sent to another host, so the link was not
+    /// followed.
     ForeignLink {
         /// The link as received.
         link: String,

@@ -319,6 +319,11 @@ pub fn normalize_link(ctx: &ChatContext, link: &str) -> Result<String, Error> {
             crate::endpoint::ENDPOINT_SHAPE,
         )
     })?;
+    // The service's links are ASCII URLs; anything else is not followed (and never reaches the
+    // `url` crate's IDNA step, which asserts on some non-ASCII hosts in debug builds).
+    if !link.is_ascii() {
+        return Err(Error::ForeignLink { link: link.into() });
+    }
     let mut url = base
         .join(link.trim())
         .map_err(|_| Error::ForeignLink { link: link.into() })?;

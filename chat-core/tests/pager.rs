@@ -130,3 +130,16 @@ fn an_empty_next_link_ends_the_listing() {
     assert_eq!(pager.handle_page(page).unwrap(), [1, 2]);
     assert!(pager.is_done());
 }
+
+#[test]
+fn a_link_with_non_ascii_characters_is_refused_not_a_panic() {
+    // `\\A¡` reads as a host with an upper-case letter and a non-ASCII one, which the IDNA step
+    // of the `url` crate (with the ICU-free idna_adapter 1.0.0) asserts against in debug builds.
+    for link in ["\\\\A¡", "//Ä.example/chat/threads", "/chat/threads?x=é"] {
+        let err = normalize_link(&ctx(ApiVersion::default()), link).unwrap_err();
+        assert!(
+            matches!(&err, chat_core::Error::ForeignLink { link: l } if l == link),
+            "{link}: {err:?}"
+        );
+    }
+}
