@@ -22,7 +22,7 @@ mod hyper_flow;
 mod proxied;
 mod runtime;
 
-use chat_hyper::{ClientOptions, HyperRunner};
+use chat_hyper::{ClientOptions, HyperRunner, Proxy};
 use chat_testkit::emulator::Emulator;
 use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
 use failures::Via;
@@ -55,11 +55,19 @@ fn the_proxy_in_the_environment_tunnels_the_quickstart_and_its_failures_follow_t
 
     failures::run_proxy_rows::<HyperRunner>("chat-hyper, HTTPS_PROXY", &proxy, Via::Environment);
 
-    // A refusing proxy's password is in no error and no log.
+    // A refusing proxy's password is in no error and no log: named by HTTPS_PROXY, then
+    // explicitly (which also applies to the emulator's loopback address).
     proxied::assert_refusals_never_show_the_password::<HyperRunner>(
         &proxy,
         &aliased,
         &trusting(),
+        "env-pass-5e1",
+        "ZW52LXVzZXI6ZW52LXBhc3MtNWUx",
+    );
+    proxied::assert_refusals_never_show_the_password::<HyperRunner>(
+        &proxy,
+        &emulator.connection_string(),
+        &trusting().proxy(Proxy::url(&url).unwrap()),
         "env-pass-5e1",
         "ZW52LXVzZXI6ZW52LXBhc3MtNWUx",
     );

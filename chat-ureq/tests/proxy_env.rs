@@ -23,7 +23,7 @@ mod ureq_flow;
 
 use chat_testkit::emulator::Emulator;
 use chat_testkit::http_proxy::{ConnectProxy, ProxyBehaviour};
-use chat_ureq::{ClientOptions, UreqRunner};
+use chat_ureq::{ClientOptions, Proxy, UreqRunner};
 use failures::Via;
 
 const VARIABLES: [&str; 8] = [
@@ -54,11 +54,19 @@ fn the_proxy_in_the_environment_tunnels_the_quickstart_and_its_failures_follow_t
 
     failures::run_proxy_rows::<UreqRunner>("chat-ureq, HTTPS_PROXY", &proxy, Via::Environment);
 
-    // A refusing proxy's password is in no error and no log.
+    // A refusing proxy's password is in no error and no log: named by HTTPS_PROXY, then
+    // explicitly (which also applies to the emulator's loopback address).
     proxied::assert_refusals_never_show_the_password::<UreqRunner>(
         &proxy,
         &aliased,
         &trusting(),
+        "env-pass-5e1",
+        "ZW52LXVzZXI6ZW52LXBhc3MtNWUx",
+    );
+    proxied::assert_refusals_never_show_the_password::<UreqRunner>(
+        &proxy,
+        &emulator.connection_string(),
+        &trusting().proxy(Proxy::url(&url).unwrap()),
         "env-pass-5e1",
         "ZW52LXVzZXI6ZW52LXBhc3MtNWUx",
     );

@@ -219,6 +219,12 @@ fn identities_handled(emulator: &Emulator) -> u64 {
 /// then 502: each call fails with a `Connect` error, and neither the error's `Display` and
 /// `Debug` nor anything logged during the call (captured on this thread) shows the password or
 /// the Basic credentials it is encoded in.
+///
+/// Run it where no other test runs at the same time (the `proxy_env` binaries): tracing-core
+/// caches each callsite's interest for all threads, and while a single dispatcher is
+/// registered it takes it from the thread that reaches the callsite first, so another test
+/// logging without a subscriber at the same time can disable the capture's callsites (seen in
+/// the `proxy` binaries under load).
 pub(crate) fn assert_refusals_never_show_the_password<R: Drive>(
     proxy: &ConnectProxy,
     connection_string: &str,
