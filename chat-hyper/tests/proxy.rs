@@ -1,7 +1,9 @@
 //! chat-hyper through an explicit proxy (`ClientOptions::proxy`, issue 9 §2): the quickstart
 //! flow against the emulator over TLS through the test CONNECT proxy with Basic credentials,
 //! the failure table's proxy rows, `no_proxy` and `Proxy::None` going direct, wrong
-//! credentials as a typed error, and credentials that never show in `Debug`.
+//! credentials as a typed error, and credentials that never show in `Debug` (nor in an error or
+//! the logs: `proxy_env.rs`, which runs alone, checks that for both ways). An explicit proxy applies to loopback hosts (unlike one from the environment), so
+//! these tests reach the emulator at 127.0.0.1.
 
 mod drive;
 #[path = "../../chat-ureq/tests/failures/mod.rs"]
@@ -31,8 +33,8 @@ fn the_quickstart_runs_through_an_explicit_proxy_which_sees_only_ciphertext() {
     let (proxy, url) = proxy_with_credentials();
     let emulator = proxied::tls_emulator();
     let options = proxied::trusting(&emulator).proxy(Proxy::url(&url).unwrap());
-    proxied::quickstart::<HyperRunner>(&emulator, options).unwrap();
-    proxied::assert_only_tunnels(&proxy, 0, &emulator);
+    proxied::quickstart::<HyperRunner>(&emulator.connection_string(), options).unwrap();
+    proxied::assert_only_tunnels(&proxy, 0, &proxied::loopback_target(&emulator));
     assert!(proxy
         .requests()
         .iter()
@@ -44,14 +46,17 @@ fn no_proxy_and_proxy_none_go_direct() {
     let (proxy, url) = proxy_with_credentials();
     let emulator = proxied::tls_emulator();
     let exempt = Proxy::url(&url).unwrap().no_proxy("localhost, 127.0.0.0/8");
+    let loopback = emulator.connection_string();
     proxied::assert_bypasses::<HyperRunner>(
         &proxy,
         &emulator,
+        &loopback,
         proxied::trusting(&emulator).proxy(exempt),
     );
     proxied::assert_bypasses::<HyperRunner>(
         &proxy,
         &emulator,
+        &loopback,
         proxied::trusting(&emulator).proxy(Proxy::None),
     );
 }
@@ -75,7 +80,8 @@ fn wrong_proxy_credentials_are_a_connect_error_that_never_reached_the_service() 
     let options = proxied::trusting(&emulator)
         .proxy(Proxy::url(&wrong).unwrap())
         .retry(chat_hyper::RetryOptions::none());
-    let err = proxied::identity_round_trip::<HyperRunner>(&emulator, options).unwrap_err();
+    let err = proxied::identity_round_trip::<HyperRunner>(&emulator.connection_string(), options)
+        .unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };
@@ -108,15 +114,28 @@ fn proxy_credentials_never_show_in_debug() {
     }
 }
 
+/// The core's rules against hyper-util's matcher, for the same proxy and `NO_PROXY` list. An
+/// explicit proxy agrees on every host. Rules read from the environment agree on every host but
+/// loopback ones, a deliberate difference: hyper-util (like curl) proxies `127.0.0.1` unless
+/// `NO_PROXY` names it, while the core never takes a proxy from the environment for a loopback
+/// host (as Go's `ProxyFromEnvironment`), so a local emulator keeps working behind a corporate
+/// proxy.
 #[test]
-fn the_core_proxy_rules_agree_with_hyper_utils_matcher() {
+fn the_core_proxy_rules_agree_with_hyper_utils_matcher_but_for_loopback_from_the_environment() {
     use hyper_util::client::proxy::matcher::Matcher;
 
     let no_proxy = "example.com, .internal.test,10.0.0.0/8, 192.168.1.7,::1,fd00::/8,LocalHost";
-    let ours = Proxy::url("http://p:3128")
+    let explicit = Proxy::url("http://p:3128")
         .unwrap()
         .no_proxy(no_proxy)
         .resolve()
+        .unwrap();
+    let environment = Proxy::FromEnvironment
+        .resolve_with(|name| match name {
+            "HTTPS_PROXY" | "HTTP_PROXY" => Some("http://p:3128".to_owned()),
+            "NO_PROXY" => Some(no_proxy.to_owned()),
+            _ => None,
+        })
         .unwrap();
     let theirs = Matcher::builder()
         .https("http://p:3128")
@@ -136,20 +155,38 @@ fn the_core_proxy_rules_agree_with_hyper_utils_matcher() {
         "192.168.1.7",
         "192.168.1.8",
         "127.0.0.1",
+        "127.0.0.2",
         "[::1]",
         "[fd00::5]",
         "[fe80::1]",
         "localhost",
+        "app.localhost",
+        "[::ffff:127.0.0.1]",
         "contoso.communication.azure.com",
     ];
+    // The loopback hosts the list does not name: proxied by hyper-util and an explicit proxy,
+    // direct from the environment.
+    let differ = ["127.0.0.1", "127.0.0.2", "[::ffff:127.0.0.1]"];
     for scheme in ["https", "http"] {
         for host in hosts {
             let uri: chat_hyper::http::Uri = format!("{scheme}://{host}:8443/").parse().unwrap();
             let theirs = theirs.intercept(&uri).map(|i| i.uri().to_string());
-            let ours = ours
-                .proxy_for(scheme, host)
-                .map(|s| format!("{}/", s.url_without_credentials()));
-            assert_eq!(ours, theirs, "{scheme}://{host}");
+            let ours = |rules: &chat_hyper::chat_core::client::ProxyRules| {
+                rules
+                    .proxy_for(scheme, host)
+                    .map(|s| format!("{}/", s.url_without_credentials()))
+            };
+            assert_eq!(ours(&explicit), theirs, "explicit, {scheme}://{host}");
+            if differ.contains(&host) {
+                assert_eq!(
+                    theirs.as_deref(),
+                    Some("http://p:3128/"),
+                    "{scheme}://{host}"
+                );
+                assert_eq!(ours(&environment), None, "environment, {scheme}://{host}");
+            } else {
+                assert_eq!(ours(&environment), theirs, "environment, {scheme}://{host}");
+            }
         }
     }
 }

@@ -105,9 +105,11 @@
 //! ## Proxies
 //!
 //! By default a client reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either
-//! case) when it is built, with curl's rules; [`ClientOptions::proxy`] sets a [`Proxy`]
-//! explicitly (`Proxy::url("http://user:password@proxy:3128")?`) or turns proxies off
-//! ([`Proxy::None`]). `https://` goes through a `CONNECT` tunnel, with TLS end to end to the
+//! case) when it is built, with curl's rules, except that loopback hosts (`127.0.0.0/8`, `::1`,
+//! `localhost`, `*.localhost`) never take a proxy from the environment (as in Go), so a local
+//! emulator works behind a corporate proxy; [`ClientOptions::proxy`] sets a [`Proxy`]
+//! explicitly (`Proxy::url("http://user:password@proxy:3128")?`, for every host its own
+//! `no_proxy` list does not name, loopback included) or turns proxies off ([`Proxy::None`]). `https://` goes through a `CONNECT` tunnel, with TLS end to end to the
 //! service; proxy credentials go to the proxy only and print as `[redacted]`. A proxy that
 //! refuses the tunnel gives a [`TransportError`] of kind `Connect` that did not reach the
 //! service. The rules are the protocol core's, shared with the other transport (see [`Proxy`]).

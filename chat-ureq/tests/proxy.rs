@@ -1,7 +1,9 @@
 //! chat-ureq through an explicit proxy (`ClientOptions::proxy`, issue 9 §2): the quickstart
 //! flow against the emulator over TLS through the test CONNECT proxy with Basic credentials,
 //! the failure table's proxy rows, `no_proxy` and `Proxy::None` going direct, wrong
-//! credentials as a typed error, and credentials that never show in `Debug`.
+//! credentials as a typed error, and credentials that never show in `Debug` (nor in an error or
+//! the logs: `proxy_env.rs`, which runs alone, checks that for both ways). An explicit proxy applies to loopback hosts (unlike one from the environment), so
+//! these tests reach the emulator at 127.0.0.1.
 
 mod failures;
 #[path = "proxied/mod.rs"]
@@ -30,8 +32,8 @@ fn the_quickstart_runs_through_an_explicit_proxy_which_sees_only_ciphertext() {
     let (proxy, url) = proxy_with_credentials();
     let emulator = proxied::tls_emulator();
     let options = proxied::trusting(&emulator).proxy(Proxy::url(&url).unwrap());
-    proxied::quickstart::<UreqRunner>(&emulator, options).unwrap();
-    proxied::assert_only_tunnels(&proxy, 0, &emulator);
+    proxied::quickstart::<UreqRunner>(&emulator.connection_string(), options).unwrap();
+    proxied::assert_only_tunnels(&proxy, 0, &proxied::loopback_target(&emulator));
     assert!(proxy
         .requests()
         .iter()
@@ -43,14 +45,17 @@ fn no_proxy_and_proxy_none_go_direct() {
     let (proxy, url) = proxy_with_credentials();
     let emulator = proxied::tls_emulator();
     let exempt = Proxy::url(&url).unwrap().no_proxy("localhost, 127.0.0.0/8");
+    let loopback = emulator.connection_string();
     proxied::assert_bypasses::<UreqRunner>(
         &proxy,
         &emulator,
+        &loopback,
         proxied::trusting(&emulator).proxy(exempt),
     );
     proxied::assert_bypasses::<UreqRunner>(
         &proxy,
         &emulator,
+        &loopback,
         proxied::trusting(&emulator).proxy(Proxy::None),
     );
 }
@@ -70,7 +75,8 @@ fn wrong_proxy_credentials_are_a_connect_error_that_never_reached_the_service() 
     let options = proxied::trusting(&emulator)
         .proxy(Proxy::url(&wrong).unwrap())
         .retry(chat_ureq::RetryOptions::none());
-    let err = proxied::identity_round_trip::<UreqRunner>(&emulator, options).unwrap_err();
+    let err = proxied::identity_round_trip::<UreqRunner>(&emulator.connection_string(), options)
+        .unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };

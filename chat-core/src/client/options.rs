@@ -66,8 +66,8 @@ pub struct ClientOptions {
     pub allow_loopback_http: bool,
     /// The chat API version every chat request pins.
     pub api_version: ApiVersion,
-    /// The HTTP proxy: from the environment (`HTTPS_PROXY`, `NO_PROXY`, ...; the default), an
-    /// explicit one, or none. See [`Proxy`] for the rules. `Debug` never shows its credentials.
+    /// The HTTP proxy: from the environment (`HTTPS_PROXY`, `NO_PROXY`, ...; the default, never
+    /// for loopback hosts), an explicit one, or none. See [`Proxy`] for the rules. `Debug` never shows its credentials.
     pub proxy: Proxy,
 }
 
@@ -147,7 +147,7 @@ impl ClientOptions {
 
     /// Sets the proxy: [`Proxy::url`] for an explicit one, [`Proxy::None`] for none,
     /// [`Proxy::FromEnvironment`] (the default) to read `HTTPS_PROXY`, `NO_PROXY` and the rest
-    /// when the client is built.
+    /// when the client is built (loopback hosts are then always reached directly).
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
         self

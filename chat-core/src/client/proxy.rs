@@ -16,16 +16,17 @@ const PROXY_SHAPE: &str = "http://[user:password@]host[:port]";
 ///
 /// A [`Proxy`] setting in [`ClientOptions`](super::ClientOptions) is resolved once, when a
 /// client is built, to [`ProxyRules`]; the transport then asks [`ProxyRules::proxy_for`] for
-/// each connection it opens. `https://` (and loopback `http://`) destinations go through an HTTP `CONNECT` tunnel:
-/// TLS runs end to end with the service, so the proxy sees the host and port, never a header,
-/// a token or a message.
+/// each connection it opens. A proxied destination goes through an HTTP `CONNECT` tunnel:
+/// for `https://`, TLS runs end to end with the service, so the proxy sees the host and port,
+/// never a header, a token or a message.
 ///
 /// **The environment** ([`Proxy::FromEnvironment`], the default), as curl and hyper-util read
-/// it:
+/// it, except for loopback hosts (below):
 /// - `https://` destinations: `HTTPS_PROXY`, else `https_proxy`, else `ALL_PROXY`, else
 ///   `all_proxy`;
-/// - `http://` destinations (a loopback emulator): `HTTP_PROXY`, else `http_proxy`, else
-///   `ALL_PROXY`, else `all_proxy`;
+/// - `http://` destinations: `HTTP_PROXY`, else `http_proxy`, else `ALL_PROXY`, else
+///   `all_proxy` (read for completeness: the clients allow `http://` to loopback hosts only,
+///   which the environment's proxies never apply to);
 /// - `NO_PROXY`, else `no_proxy`: hosts reached directly.
 ///
 /// An empty variable counts as unset. A proxy URL is `http://[user:password@]host[:port]` (port
@@ -39,10 +40,15 @@ const PROXY_SHAPE: &str = "http://[user:password@]host[:port]";
 /// itself and its subdomains (`example.com` and `.example.com` both match `example.com` and
 /// `a.example.com`, not `notexample.com`). Ports in entries are not supported.
 ///
-/// **Loopback hosts are not special**: like curl, hyper-util, ureq and Python's `requests`, a
-/// client sends `127.0.0.1` or `localhost` through the proxy unless `NO_PROXY` names it. With a
-/// proxy in the environment and a local emulator, set `NO_PROXY=localhost,127.0.0.1` (many
-/// corporate set-ups already do), or turn proxies off for that client with [`Proxy::None`].
+/// **Loopback hosts never take a proxy from the environment** (as Go's `ProxyFromEnvironment`
+/// does): `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`), `localhost` and `*.localhost` are
+/// reached directly whatever `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` say, so a
+/// local emulator or test server keeps working on a machine whose environment names a corporate
+/// proxy. An explicit [`Proxy::url`] is different: it applies to every host, loopback ones
+/// included, except those its own [`Proxy::no_proxy`] list names, so a local endpoint can still
+/// be proxied on purpose. (curl, hyper-util's matcher, ureq and Python's `requests` proxy
+/// loopback hosts from the environment too unless `NO_PROXY` names them: our clients
+/// deliberately do not.)
 ///
 /// Credentials in a proxy URL go to the proxy (`Proxy-Authorization: Basic` on the `CONNECT`)
 /// and nowhere else; `Debug` and `Display` show `[redacted]` in their place.
@@ -60,6 +66,15 @@ const PROXY_SHAPE: &str = "http://[user:password@]host[:port]";
 /// assert_eq!(server.to_string(), "http://[redacted]@proxy.contoso.com:3128");
 /// assert!(!format!("{options:?}").contains("s3cret"));
 /// assert!(rules.proxy_for("http", "127.0.0.1").is_none());
+/// // An explicit proxy applies to loopback hosts its list does not name.
+/// assert!(rules.proxy_for("https", "[::1]").is_some());
+///
+/// // From the environment: loopback hosts are always reached directly.
+/// let env = |name: &str| (name == "HTTPS_PROXY").then(|| "http://proxy.contoso.com:3128".to_owned());
+/// let rules = Proxy::FromEnvironment.resolve_with(env)?;
+/// assert!(rules.proxy_for("https", "contoso.communication.azure.com").is_some());
+/// assert!(rules.proxy_for("https", "127.0.0.1").is_none());
+/// assert!(rules.proxy_for("https", "localhost").is_none());
 ///
 /// // Off, whatever the environment says.
 /// let direct = ClientOptions::default().proxy(Proxy::None);
@@ -70,7 +85,7 @@ const PROXY_SHAPE: &str = "http://[user:password@]host[:port]";
 #[non_exhaustive]
 pub enum Proxy {
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case), read when the
-    /// client is built. The default.
+    /// client is built; never for loopback hosts. The default.
     #[default]
     FromEnvironment,
     /// These rules, whatever the environment says: made by [`Proxy::url`].
@@ -81,13 +96,15 @@ pub enum Proxy {
 
 impl Proxy {
     /// Every destination through the proxy at `url` (`http://[user:password@]host[:port]`,
-    /// user and password percent-encoded), unless [`Proxy::no_proxy`] exempts it.
+    /// user and password percent-encoded), loopback hosts included, unless [`Proxy::no_proxy`]
+    /// exempts it.
     pub fn url(url: &str) -> Result<Self, Error> {
         let server = ProxyServer::parse(url, "proxy")?;
         Ok(Self::Explicit(Box::new(ProxyRules {
             https: Some(server.clone()),
             http: Some(server),
             no_proxy: NoProxy::default(),
+            loopback_direct: false,
         })))
     }
 
@@ -137,6 +154,7 @@ impl Proxy {
                     no_proxy: first(&["NO_PROXY", "no_proxy"])
                         .map(|(_, list)| NoProxy::parse(&list))
                         .unwrap_or_default(),
+                    loopback_direct: true,
                 })
             }
         }
@@ -144,18 +162,26 @@ impl Proxy {
 }
 
 /// Resolved proxy rules: the proxy for `https://` destinations, the one for `http://`
-/// destinations, and the hosts reached directly. The default goes direct everywhere.
+/// destinations, and the hosts reached directly (those of the `NO_PROXY` list and, for rules
+/// read from the environment, loopback hosts). The default goes direct everywhere.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProxyRules {
     https: Option<ProxyServer>,
     http: Option<ProxyServer>,
     no_proxy: NoProxy,
+    /// Loopback hosts go direct whatever the list says: true for rules read from the
+    /// environment, false for an explicit proxy.
+    loopback_direct: bool,
 }
 
 impl ProxyRules {
     /// The proxy to tunnel through to `host` (a name or an IP address, IPv6 with or without
-    /// brackets) with `scheme` (`https` or `http`), or `None` to connect directly.
+    /// brackets) with `scheme` (`https` or `http`), or `None` to connect directly: the `NO_PROXY`
+    /// list's hosts, and loopback hosts when the rules come from the environment, go direct.
     pub fn proxy_for(&self, scheme: &str, host: &str) -> Option<&ProxyServer> {
+        if self.loopback_direct && is_loopback(host) {
+            return None;
+        }
         let server = if scheme.eq_ignore_ascii_case("https") {
             self.https.as_ref()
         } else if scheme.eq_ignore_ascii_case("http") {
@@ -180,6 +206,28 @@ impl ProxyRules {
     pub fn is_direct(&self) -> bool {
         self.https.is_none() && self.http.is_none()
     }
+
+    /// True when loopback hosts go direct whatever the `NO_PROXY` list says: rules read from
+    /// the environment, not an explicit [`Proxy::url`].
+    pub fn loopback_is_direct(&self) -> bool {
+        self.loopback_direct
+    }
+}
+
+/// `127.0.0.0/8`, `::1` (also IPv4-mapped, `::ffff:127.0.0.1`), `localhost` and any name under
+/// it (`app.localhost`, RFC 6761), in any letter case, with or without a final dot or brackets.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) => v4.is_loopback(),
+            IpAddr::V6(v6) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        };
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 /// One HTTP proxy: where it is, and the Basic credentials it takes, if any. `Debug` and
@@ -536,15 +584,29 @@ mod tests {
 
     #[test]
     fn no_proxy_follows_curl() {
-        let rules = from_env(&[
+        let list = "example.com, .internal.test,10.0.0.0/8, 192.168.1.7,::1,fd00::/8,LocalHost";
+        let env_rules = from_env(&[
             ("HTTPS_PROXY", "http://p:1"),
             ("HTTP_PROXY", "http://p:1"),
-            (
-                "NO_PROXY",
-                "example.com, .internal.test,10.0.0.0/8, 192.168.1.7,::1,fd00::/8,LocalHost",
-            ),
+            ("NO_PROXY", list),
         ])
         .unwrap();
+        // The same list on an explicit proxy, where loopback hosts are not direct by themselves:
+        // `::1` and `localhost` go direct because the list names them.
+        let Proxy::Explicit(explicit_rules) = Proxy::url("http://p:1").unwrap().no_proxy(list)
+        else {
+            panic!()
+        };
+        for rules in [&env_rules, &explicit_rules] {
+            no_proxy_list_matches_as_curl(rules);
+        }
+        assert_eq!(
+            via(&explicit_rules, "https", "127.0.0.1").as_deref(),
+            Some("p:1")
+        );
+    }
+
+    fn no_proxy_list_matches_as_curl(rules: &ProxyRules) {
         let direct = [
             "example.com",
             "a.example.com",
@@ -559,23 +621,96 @@ mod tests {
             "localhost",
         ];
         for host in direct {
-            assert_eq!(via(&rules, "https", host), None, "{host}");
+            assert_eq!(via(rules, "https", host), None, "{host}");
         }
         let proxied = [
             "notexample.com",
             "example.com.evil",
             "11.0.0.1",
             "192.168.1.8",
-            "127.0.0.1", // loopback is not special
             "fe80::1",
+            "notlocalhost",
+            "localhost.example",
             "contoso.communication.azure.com",
         ];
         for host in proxied {
-            assert_eq!(via(&rules, "https", host).as_deref(), Some("p:1"), "{host}");
+            assert_eq!(via(rules, "https", host).as_deref(), Some("p:1"), "{host}");
         }
-        let all = from_env(&[("HTTPS_PROXY", "p:1"), ("no_proxy", "*")]).unwrap();
+        let all = Proxy::url("p:1").unwrap().no_proxy("*").resolve().unwrap();
         assert_eq!(via(&all, "https", "127.0.0.1"), None);
         assert_eq!(via(&all, "https", "example.com"), None);
+    }
+
+    /// Loopback hosts, in the forms a URL may give them.
+    const LOOPBACK: [&str; 12] = [
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.255.255.254",
+        "::1",
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "localhost",
+        "LocalHost",
+        "localhost.",
+        "app.localhost",
+        "[0:0:0:0:0:0:0:1]",
+        "a.b.LOCALHOST",
+    ];
+
+    #[test]
+    fn proxies_from_the_environment_never_apply_to_loopback_hosts() {
+        let rules = from_env(&[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("HTTP_PROXY", "http://p:1"),
+            ("NO_PROXY", "example.com"),
+        ])
+        .unwrap();
+        assert!(rules.loopback_is_direct());
+        for host in LOOPBACK {
+            for scheme in ["https", "http"] {
+                assert_eq!(via(&rules, scheme, host), None, "{scheme}://{host}");
+            }
+        }
+        // Neither without a NO_PROXY, nor through ALL_PROXY.
+        let all = from_env(&[("ALL_PROXY", "http://p:1")]).unwrap();
+        for host in LOOPBACK {
+            assert_eq!(via(&all, "https", host), None, "{host}");
+        }
+        // Near misses are not loopback.
+        for host in [
+            "128.0.0.1",
+            "126.255.255.255",
+            "::2",
+            "[::ffff:128.0.0.1]",
+            "localhost.example",
+            "notlocalhost",
+            "0.0.0.0",
+        ] {
+            assert_eq!(via(&rules, "https", host).as_deref(), Some("p:1"), "{host}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_proxy_applies_to_loopback_hosts_unless_its_own_list_names_them() {
+        let Proxy::Explicit(rules) = Proxy::url("http://p:1").unwrap() else {
+            panic!()
+        };
+        assert!(!rules.loopback_is_direct());
+        for host in LOOPBACK {
+            assert_eq!(via(&rules, "https", host).as_deref(), Some("p:1"), "{host}");
+            assert_eq!(via(&rules, "http", host).as_deref(), Some("p:1"), "{host}");
+        }
+        let Proxy::Explicit(rules) = Proxy::url("http://p:1")
+            .unwrap()
+            .no_proxy("localhost,127.0.0.0/8")
+        else {
+            panic!()
+        };
+        assert_eq!(via(&rules, "https", "127.0.0.2"), None);
+        assert_eq!(via(&rules, "https", "app.localhost"), None);
+        // `::1` is not in that list: proxied, as asked.
+        assert_eq!(via(&rules, "https", "[::1]").as_deref(), Some("p:1"));
+        assert!(!Proxy::None.resolve().unwrap().loopback_is_direct());
     }
 
     #[test]

@@ -83,7 +83,9 @@
 //! ```
 //!
 //! [`EmulatorBuilder::tls_names`] issues the certificate for other names instead (a client
-//! that connects to `127.0.0.1` then fails on a certificate for another host). The standalone
+//! that connects to `127.0.0.1` then fails on a certificate for another host), and
+//! [`EmulatorBuilder::add_tls_name`] adds one (a client reaching the emulator as `emulator.test`
+//! through a test proxy, with [`Emulator::connection_string_for_host`]). The standalone
 //! `acs-emulator --tls` writes the authority's PEM to a file and prints its path.
 //!
 //! # Fault injection
@@ -262,6 +264,24 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS (as [`EmulatorBuilder::tls`] does) with a certificate that is also valid
+    /// for `name`, added to [`TLS_NAMES`] or to the names given to
+    /// [`EmulatorBuilder::tls_names`]: for a client that reaches the emulator under another
+    /// name, e.g. `emulator.test` through a test proxy that resolves it
+    /// ([`crate::http_proxy::ConnectProxyBuilder::resolve`]). The endpoint and connection
+    /// string still name `127.0.0.1`; links (`nextLink`, `Location`) follow the `Host` a
+    /// request was sent to.
+    #[must_use]
+    pub fn add_tls_name(mut self, name: &str) -> Self {
+        let names = self
+            .tls_names
+            .get_or_insert_with(|| TLS_NAMES.iter().map(|n| (*n).to_owned()).collect());
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_owned());
+        }
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on a thread of its own (with its own tokio runtime),
     /// so this works from sync code and from inside a tokio runtime alike. An `InvalidInput`
     /// error when a name given to [`EmulatorBuilder::tls_names`] is neither an IP address nor an
@@ -392,6 +412,18 @@ impl Emulator {
         format!(
             "endpoint={}/;accesskey={}",
             self.endpoint(),
+            self.key_base64
+        )
+    }
+
+    /// [`Emulator::connection_string`] with `host` in place of `127.0.0.1`
+    /// (`endpoint=https://emulator.test:PORT/;accesskey=<base64>`), for a client that reaches
+    /// the emulator under a name of [`EmulatorBuilder::add_tls_name`].
+    pub fn connection_string_for_host(&self, host: &str) -> String {
+        format!(
+            "endpoint={}://{host}:{}/;accesskey={}",
+            self.shared.scheme,
+            self.addr.port(),
             self.key_base64
         )
     }

@@ -24,6 +24,32 @@
 //! proxy.set_behaviour(ProxyBehaviour::Refuse(502)); // every later request gets a 502
 //! ```
 //!
+//! [`ConnectProxyBuilder::resolve`] gives a host name an address that only the proxy knows, as
+//! curl's `--resolve` does: a client then reaches a loopback server under a name that is not
+//! loopback (e.g. `emulator.test`, a reserved top-level domain that never resolves), which is
+//! how a test sends a proxy from the environment traffic for a local emulator (the clients never
+//! take a proxy from the environment for a loopback host):
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::{TcpListener, TcpStream};
+//!
+//! use chat_testkit::http_proxy::ConnectProxy;
+//!
+//! let origin = TcpListener::bind("127.0.0.1:0").unwrap();
+//! let port = origin.local_addr().unwrap().port();
+//! let proxy = ConnectProxy::builder()
+//!     .resolve("emulator.test", origin.local_addr().unwrap())
+//!     .start()
+//!     .unwrap();
+//! let mut client = TcpStream::connect(proxy.local_addr()).unwrap();
+//! write!(client, "CONNECT emulator.test:{port} HTTP/1.1\r\nHost: emulator.test:{port}\r\n\r\n").unwrap();
+//! let mut answer = [0u8; 12];
+//! client.read_exact(&mut answer).unwrap();
+//! assert_eq!(&answer, b"HTTP/1.1 200");
+//! let _tunnelled = origin.accept().unwrap(); // the origin's end of the tunnel
+//! ```
+//!
 //! A plain-HTTP request opens a connection to its origin and the proxy then relays the client's
 //! connection to that origin as it is: later requests on the same client connection go to the
 //! same origin, unrewritten (HTTP/1.1 servers accept the absolute form). That is what clients
@@ -31,6 +57,7 @@
 
 mod relay;
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::AtomicBool;
@@ -96,6 +123,7 @@ impl ProxiedRequest {
 pub struct ConnectProxyBuilder {
     credentials: Option<(String, String)>,
     behaviour: ProxyBehaviour,
+    aliases: HashMap<(String, u16), SocketAddr>,
 }
 
 impl ConnectProxyBuilder {
@@ -104,6 +132,19 @@ impl ConnectProxyBuilder {
     #[must_use]
     pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Connects requests for `host` (any letter case) at `addr`'s port to `addr` instead of
+    /// resolving `host`, as curl's `--resolve host:port:address` does: `CONNECT
+    /// emulator.test:PORT` (or a plain `GET http://emulator.test:PORT/...`) reaches a server on
+    /// `127.0.0.1:PORT`. Other hosts, and other ports of `host`, are resolved as usual. Use a
+    /// name under `.test` (RFC 2606), which never resolves anywhere else: a client that
+    /// bypasses the proxy then fails to connect rather than reaching something.
+    #[must_use]
+    pub fn resolve(mut self, host: &str, addr: SocketAddr) -> Self {
+        self.aliases
+            .insert((host.to_ascii_lowercase(), addr.port()), addr);
         self
     }
 
@@ -125,6 +166,7 @@ impl ConnectProxyBuilder {
         let state = Arc::new(State {
             behaviour: Mutex::new(self.behaviour),
             expected_authorization: expected,
+            aliases: self.aliases,
             log: Mutex::new(Vec::new()),
             streams: Mutex::new(Vec::new()),
             stop: Arc::new(AtomicBool::new(false)),
@@ -165,6 +207,8 @@ struct State {
     behaviour: Mutex<ProxyBehaviour>,
     /// The whole `Proxy-Authorization` value required, if any.
     expected_authorization: Option<String>,
+    /// (host in lower case, port) → where to connect instead of resolving the host.
+    aliases: HashMap<(String, u16), SocketAddr>,
     log: Mutex<Vec<Arc<Mutex<ProxiedRequest>>>>,
     /// Every socket opened (client and origin sides), to cut them at the end.
     streams: Mutex<Vec<TcpStream>>,
@@ -193,6 +237,7 @@ impl ConnectProxy {
         ConnectProxyBuilder {
             credentials: None,
             behaviour: ProxyBehaviour::Tunnel,
+            aliases: HashMap::new(),
         }
     }
 

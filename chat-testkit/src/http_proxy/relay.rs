@@ -2,7 +2,7 @@
 //! close, or connect to the origin and relay bytes both ways.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ pub(super) fn serve(mut client: TcpStream, state: &State) {
         let _ = answer(&mut client, 400);
         return;
     };
-    let Ok(mut upstream) = connect_origin(&origin) else {
+    let Ok(mut upstream) = connect_origin(&origin, state) else {
         set_status(502);
         let _ = answer(&mut client, 502);
         return;
@@ -149,7 +149,11 @@ fn record_relayed(record: &Mutex<ProxiedRequest>, data: &[u8], to_origin: bool) 
     kept.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
 }
 
-fn connect_origin(authority: &str) -> io::Result<TcpStream> {
+/// Connects to `authority` (`host:port`), at the address [`State::aliases`] gives it if any.
+fn connect_origin(authority: &str, state: &State) -> io::Result<TcpStream> {
+    if let Some(&addr) = alias(authority, state) {
+        return TcpStream::connect_timeout(&addr, ORIGIN_CONNECT_TIMEOUT);
+    }
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
     for addr in authority.to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, ORIGIN_CONNECT_TIMEOUT) {
@@ -158,6 +162,12 @@ fn connect_origin(authority: &str) -> io::Result<TcpStream> {
         }
     }
     Err(last)
+}
+
+fn alias<'a>(authority: &str, state: &'a State) -> Option<&'a SocketAddr> {
+    let (host, port) = authority.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok()?;
+    state.aliases.get(&(host.to_ascii_lowercase(), port))
 }
 
 /// `host:port` of an absolute `http://` target (port 80 when none is given).

@@ -206,9 +206,11 @@ pub(crate) enum Via {
 /// or closes (see [`set_proxy_behaviour`]); each operation has its own, so that the CONNECTs
 /// for it, i.e. its tries, can be counted while the other runs.
 pub(crate) fn proxied_target((_, op): (Row, Op), proxy: &ConnectProxy, via: Via) -> Target {
+    // Not loopback names: a proxy from the environment never applies to loopback hosts. Under
+    // `.test`, they resolve nowhere, so a client that bypassed the proxy could not reach one.
     let authority = match op {
-        Op::Read => "127.0.0.1:9",
-        Op::Send => "127.0.0.1:10",
+        Op::Read => "proxied-read.test:9",
+        Op::Send => "proxied-send.test:10",
     };
     let connects = move |proxy: &ConnectProxy| {
         let requests = proxy.requests();
