@@ -255,6 +255,15 @@ impl ProxyServer {
         let invalid = |kind: InputErrorKind, reason: String| {
             Error::invalid_shown_input(source, shown.clone(), kind, reason, PROXY_SHAPE)
         };
+        if !with_scheme.is_ascii() {
+            // The `url` crate's IDNA step asserts on some non-ASCII hosts in debug builds.
+            return Err(invalid(
+                InputErrorKind::Malformed,
+                "the proxy URL has non-ASCII characters: give a host in its punycode (xn--) \
+                 form and percent-encode credentials"
+                    .into(),
+            ));
+        }
         let url = url::Url::parse(&with_scheme)
             .map_err(|e| invalid(InputErrorKind::Malformed, e.to_string()))?;
         if url.scheme() != "http" {
@@ -529,6 +538,15 @@ mod tests {
                 InputErrorKind::Malformed,
             ),
             ("http://user:hunter2@:3128", InputErrorKind::Malformed),
+            // Non-ASCII is refused before the `url` crate's IDNA step sees it.
+            (
+                "http://user:hunter2@A\u{a1}.example:3128",
+                InputErrorKind::Malformed,
+            ),
+            (
+                "http://user:hunter2\u{e9}@proxy:3128",
+                InputErrorKind::Malformed,
+            ),
         ] {
             let err =
                 from_env(&[("HTTPS_PROXY", "http://ok:1"), ("ALL_PROXY", value)]).unwrap_err();
