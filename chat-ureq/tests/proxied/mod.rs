@@ -150,10 +150,22 @@ pub(crate) fn assert_only_tunnels(proxy: &ConnectProxy, before: usize, target: &
         assert_eq!(tunnel.target, target, "{tunnel:?}");
         assert_eq!(tunnel.status, Some(200), "{tunnel:?}");
         assert!(tunnel.header("authorization").is_none(), "{tunnel:?}");
-        // A TLS handshake record (0x16) opens what the client sent, and one what came back.
-        assert_eq!(tunnel.to_origin.first(), Some(&0x16), "not TLS");
-        assert_eq!(tunnel.from_origin.first(), Some(&0x16), "not TLS");
+        // A TLS handshake record (0x16) opens what the client sent, and one what came back. A
+        // tunnel may still be handshaking, or have been dropped mid-handshake, when this looks:
+        // hyper-util's pool finishes connecting a connection a request no longer waits for.
+        for relayed in [&tunnel.to_origin, &tunnel.from_origin] {
+            assert!(
+                matches!(relayed.first(), None | Some(0x16)),
+                "not TLS: {tunnel:?}"
+            );
+        }
     }
+    assert!(
+        tunnels
+            .iter()
+            .any(|t| t.to_origin.first() == Some(&0x16) && t.from_origin.first() == Some(&0x16)),
+        "no tunnel carried a TLS handshake both ways: {tunnels:?}"
+    );
     for needle in [
         "authorization",
         "bearer",
