@@ -126,19 +126,14 @@ impl CommunicationTokenCredential {
         let inner = &*self.inner;
         let mut rejected = rejected;
         loop {
-            // Registered before the state is read, so a refresh finishing in between still
-            // wakes this waiter.
+            let mut poll = inner.poll(rejected);
             let mut changed = pin!(inner.changed.notified());
-            changed.as_mut().enable();
-            let poll = {
-                let mut cache = inner.lock();
-                let now = SystemTime::now();
-                if cache.handle_timeout(now) {
-                    TokenPoll::Refresh
-                } else {
-                    cache.poll_token(now, rejected)
-                }
-            };
+            if matches!(poll, TokenPoll::Wait) {
+                // Registered, then the state read again, so a refresh finishing in between
+                // still wakes this waiter. (A ready token, the common case, needs neither.)
+                changed.as_mut().enable();
+                poll = inner.poll(rejected);
+            }
             match poll {
                 TokenPoll::Ready(token) => return Ok(token),
                 TokenPoll::Refresh => {
@@ -160,6 +155,17 @@ impl CommunicationTokenCredential {
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, TokenCache> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cache's answer now, after starting a proactive refresh that is due.
+    fn poll(&self, rejected: Option<&AccessToken>) -> TokenPoll {
+        let mut cache = self.lock();
+        let now = SystemTime::now();
+        if cache.handle_timeout(now) {
+            TokenPoll::Refresh
+        } else {
+            cache.poll_token(now, rejected)
+        }
     }
 
     /// Runs the refresher (the cache has handed this caller the refresh), reports to the cache

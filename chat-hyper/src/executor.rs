@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use chat_core::client::{Connect, Runner};
+use chat_core::http::Request;
 use chat_core::{
-    Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager, RequestIds,
-    TransportErrorKind,
+    AccessToken, Auth, Call, CallConfig, CallPoll, Error, ListOperation, Operation, Pager,
+    RequestIds, TransportErrorKind,
 };
 use tracing::Instrument;
 
@@ -43,6 +44,19 @@ impl Executor {
         })
     }
 
+    /// Starts one logical call (its client request id and the core's call driver), without
+    /// running it; refused arguments fail here, before anything is logged or sent.
+    fn prepare<O: Operation>(&self, operation: O, ctx: O::Context) -> Result<Call<O>, Error> {
+        let request_id = self.request_ids.next();
+        Call::new(
+            operation,
+            ctx,
+            self.config.clone(),
+            request_id.as_str(),
+            request_id.jitter_seed(),
+        )
+    }
+
     /// Runs one logical call: tries, retry delays, token requests, until the core says done;
     /// in its log span.
     pub(crate) async fn run<O: Operation>(
@@ -50,16 +64,14 @@ impl Executor {
         operation: O,
         ctx: O::Context,
     ) -> Result<O::Output, Error> {
-        let request_id = self.request_ids.next();
-        let mut call = Call::new(
-            operation,
-            ctx,
-            self.config.clone(),
-            request_id.as_str(),
-            request_id.jitter_seed(),
-        )?;
-        let span = trace::call_span(call.operation_name(), request_id.as_str());
-        let result = self.drive(&mut call).instrument(span.clone()).await;
+        let mut call = self.prepare(operation, ctx)?;
+        self.run_prepared(&mut call).await
+    }
+
+    /// Runs a prepared call in its log span.
+    async fn run_prepared<O: Operation>(&self, call: &mut Call<O>) -> Result<O::Output, Error> {
+        let span = trace::call_span(call.operation_name(), call.client_request_id());
+        let result = self.drive(call).instrument(span.clone()).await;
         trace::record_outcome(&span, &result, call.attempts());
         result
     }
@@ -68,42 +80,64 @@ impl Executor {
         let started = Instant::now();
         let budget = self.config.retry.max_elapsed;
         loop {
-            match call.poll(SystemTime::now()) {
-                CallPoll::Transmit(request) => {
-                    let remaining = budget.saturating_sub(started.elapsed());
-                    let timeout = self.per_try_timeout.min(remaining);
-                    let mut try_log = TryLog::start(&request, call.attempts());
-                    match self.transport.send(request, timeout).await {
-                        Ok(response) => {
-                            let status = try_log.response(&response);
-                            call.handle_response(SystemTime::now(), response);
-                            try_log.end(Some(status), call.scheduled_retry());
-                        }
-                        Err(e) => {
-                            try_log.failed(&e);
-                            call.handle_transport_error(SystemTime::now(), e);
-                            try_log.end(None, call.scheduled_retry());
-                        }
+            // The core's poll is taken in a plain function and the request is only moved (not
+            // borrowed) here, so neither stays in this future while the try is awaited.
+            let (request, timeout, mut try_log) = match self.step(call, started, budget) {
+                Step::Send(request, timeout, try_log) => (request, timeout, try_log),
+                Step::Token(rejected) => {
+                    match &self.credential {
+                        Some(c) => match c.token(rejected.as_ref()).await {
+                            Ok(t) => call.handle_token(t),
+                            Err(e) => call.handle_token_error(e),
+                        },
+                        None => call.handle_token_error(Error::token_refresh(
+                            "this client has no token credential",
+                        )),
                     }
+                    continue;
                 }
-                CallPoll::NeedToken { rejected } => match &self.credential {
-                    Some(c) => match c.token(rejected.as_ref()).await {
-                        Ok(t) => call.handle_token(t),
-                        Err(e) => call.handle_token_error(e),
-                    },
-                    None => call.handle_token_error(Error::token_refresh(
-                        "this client has no token credential",
-                    )),
-                },
-                CallPoll::Sleep(until) => {
+                Step::Sleep(until) => {
                     if let Ok(wait) = until.duration_since(SystemTime::now()) {
                         tokio::time::sleep(wait).await;
                     }
+                    continue;
                 }
-                CallPoll::Done(result) => {
+                Step::Done(result) => {
                     return result.map_err(|e| over_budget(e, started, budget, call.attempts()))
                 }
+            };
+            match self.transport.send(request, timeout).await {
+                Ok(response) => {
+                    let status = try_log.response(&response);
+                    call.handle_response(SystemTime::now(), response);
+                    try_log.end(Some(status), call.scheduled_retry());
+                }
+                Err(e) => {
+                    try_log.failed(&e);
+                    call.handle_transport_error(SystemTime::now(), e);
+                    try_log.end(None, call.scheduled_retry());
+                }
             }
+        }
+    }
+
+    /// What the core asks for next; a try gets its time limit and its log here.
+    fn step<O: Operation>(
+        &self,
+        call: &mut Call<O>,
+        started: Instant,
+        budget: Duration,
+    ) -> Step<O::Output> {
+        match call.poll(SystemTime::now()) {
+            CallPoll::Transmit(request) => {
+                let remaining = budget.saturating_sub(started.elapsed());
+                let timeout = self.per_try_timeout.min(remaining);
+                let try_log = TryLog::start(&request, call.attempts());
+                Step::Send(request, timeout, try_log)
+            }
+            CallPoll::NeedToken { rejected } => Step::Token(rejected),
+            CallPoll::Sleep(until) => Step::Sleep(until),
+            CallPoll::Done(result) => Step::Done(result),
         }
     }
 
@@ -133,8 +167,17 @@ impl Runner for HyperRunner {
     type Next<'a, L: ListOperation + Send + 'static> = Next<'a, Items<L>>;
 
     fn call<O: Operation + Send + 'static>(&self, ctx: O::Context, operation: O) -> Self::Call<O> {
-        let exec = Arc::clone(&self.exec);
-        Box::pin(async move { exec.run(operation, ctx).await })
+        // The call is prepared here, so the boxed future holds it once (not the operation
+        // and context as well): that future is what each call in flight costs.
+        match self.exec.prepare(operation, ctx) {
+            Ok(mut call) => {
+                let exec = Arc::clone(&self.exec);
+                // An `async` block, not an `async fn`, which would hold a second copy of the
+                // call.
+                Box::pin(async move { exec.run_prepared(&mut call).await })
+            }
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     fn pages<L: ListOperation + Send + 'static>(&self, pager: Result<Pager<L>, Error>) -> Pages<L> {
@@ -169,6 +212,18 @@ impl Connect for HyperRunner {
             exec: Arc::new(exec),
         })
     }
+}
+
+/// One step of [`Executor::drive`].
+enum Step<T> {
+    /// A try to send within its time limit, and its log.
+    Send(Request<Vec<u8>>, Duration, TryLog),
+    /// A token is needed; the one the service refused, if any.
+    Token(Option<AccessToken>),
+    /// A retry delay.
+    Sleep(SystemTime),
+    /// The call is over.
+    Done(Result<T, Error>),
 }
 
 /// A try cut short by the per-call budget (not by its own per-try limit) is a call timeout.

@@ -175,6 +175,7 @@ mod executor;
 mod paging;
 mod proxy;
 mod seed;
+mod stream;
 mod trace;
 mod transport;
 

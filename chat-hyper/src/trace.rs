@@ -35,7 +35,9 @@ pub(crate) fn record_outcome<T>(span: &Span, result: &Result<T, Error>, tries: u
 
 /// One try, watched for its log line: what the line needs, kept only when someone listens.
 pub(crate) struct TryLog {
-    seen: Option<Seen>,
+    /// Boxed: the log is held across the try, in every call's future, and is empty unless a
+    /// subscriber listens.
+    seen: Option<Box<Seen>>,
 }
 
 struct Seen {
@@ -60,13 +62,13 @@ impl TryLog {
             "request"
         );
         Self {
-            seen: Some(Seen {
+            seen: Some(Box::new(Seen {
                 attempt,
                 method: request.method().clone(),
                 uri: request.uri().clone(),
                 started: Instant::now(),
                 failure: None,
-            }),
+            })),
         }
     }
 

@@ -2,6 +2,7 @@
 //! mapping of its failures onto [`TransportError`].
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use chat_core::InputErrorKind::Malformed;
 use chat_core::{Error, TransportError, TransportErrorKind, MAX_RESPONSE_BODY_BYTES};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as _, Incoming};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::HttpsConnectorBuilder;
 use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -21,12 +22,13 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::CertificateDer;
 
 use crate::proxy::ProxyConnector;
+use crate::stream::StreamConnector;
 use crate::ClientOptions;
 
 /// One try's worth of HTTP over a pooled, TLS-by-default client.
 #[derive(Debug)]
 pub(crate) struct Transport {
-    client: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
+    client: Client<StreamConnector, Full<Bytes>>,
 }
 
 impl Transport {
@@ -70,9 +72,11 @@ impl Transport {
             builder.https_only()
         };
         // Direct, or through the proxy's CONNECT tunnel (see `crate::proxy`); TLS on top.
-        let connector = builder
-            .enable_http1()
-            .wrap_connector(ProxyConnector::new(http, options)?);
+        let connector = StreamConnector(
+            builder
+                .enable_http1()
+                .wrap_connector(ProxyConnector::new(http, options)?),
+        );
         let client = Client::builder(TokioExecutor::new())
             .set_host(false)
             .build(connector);
@@ -80,32 +84,38 @@ impl Transport {
     }
 
     /// Sends one request and reads the whole response, within `timeout`.
-    pub(crate) async fn send(
+    ///
+    /// The request is handed to the pool before the returned future is first polled, so that
+    /// future holds the pool's boxed response future, not the request as well.
+    pub(crate) fn send(
         &self,
         request: Request<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<Response<Vec<u8>>, TransportError> {
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send + 'static {
         let mut request = wire_order(request).map(|body| Full::new(Bytes::from(body)));
         // Whether the pool handed this request a connection: until it did, nothing was written.
         let connection = capture_connection(&mut request);
-        let exchange = async {
-            let response = self.client.request(request).await.map_err(classify)?;
+        let response = self.client.request(request);
+        let exchange = async move {
+            let response = response.await.map_err(classify)?;
             let (parts, body) = response.into_parts();
             let body = read_body(body).await?;
             Ok(Response::from_parts(parts, body))
         };
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) if connection.connection_metadata().is_none() => {
-                Err(TransportError::before_sending(
+        async move {
+            match tokio::time::timeout(timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) if connection.connection_metadata().is_none() => {
+                    Err(TransportError::before_sending(
+                        TransportErrorKind::Timeout,
+                        format!("no connection within {timeout:?}"),
+                    ))
+                }
+                Err(_) => Err(TransportError::after_sending(
                     TransportErrorKind::Timeout,
-                    format!("no connection within {timeout:?}"),
-                ))
+                    format!("no complete response within {timeout:?}"),
+                )),
             }
-            Err(_) => Err(TransportError::after_sending(
-                TransportErrorKind::Timeout,
-                format!("no complete response within {timeout:?}"),
-            )),
         }
     }
 }

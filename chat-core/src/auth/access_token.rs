@@ -1,6 +1,7 @@
 //! A user access token and its expiry, read from the JWT `exp` claim or given by the caller.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::alphabet;
@@ -24,9 +25,11 @@ use crate::Error;
 /// );
 /// assert_eq!(format!("{token}"), "[redacted]");
 /// ```
+///
+/// Cloning is cheap (the secret is shared): a call holds its own clone while it runs.
 #[derive(Clone, Eq, PartialEq)]
 pub struct AccessToken {
-    secret: String,
+    secret: Arc<str>,
     expires_on: SystemTime,
 }
 
@@ -35,7 +38,7 @@ impl AccessToken {
     /// JWT (an opaque token, or the `"sanitized"` tokens of recordings).
     pub fn new(secret: impl Into<String>, expires_on: SystemTime) -> Self {
         Self {
-            secret: secret.into(),
+            secret: Arc::from(secret.into()),
             expires_on,
         }
     }
@@ -49,7 +52,10 @@ impl AccessToken {
     pub fn from_jwt(secret: impl Into<String>) -> Result<Self, Error> {
         let secret = secret.into();
         let expires_on = jwt_expiry(&secret)?;
-        Ok(Self { secret, expires_on })
+        Ok(Self {
+            secret: Arc::from(secret),
+            expires_on,
+        })
     }
 
     /// The token itself. Send it only to the configured endpoint.
