@@ -1,6 +1,7 @@
 //! What the transports' logs may show, written once for both: the header allow-list, paths
-//! without ids, and a word for each outcome. No logging happens here (`chat-core` has no
-//! logging dependency); `chat-ureq` and `chat-hyper` emit `tracing` events with these.
+//! without ids, and a word for each outcome; and, behind the `tracing` feature, the spans and
+//! events both transports emit with them ([`trace`]). Without the feature `chat-core` has no
+//! logging dependency.
 //!
 //! Every helper is a lazy [`Display`](std::fmt::Display): nothing is formatted or allocated
 //! unless a log line is written.
@@ -27,6 +28,9 @@
 //! ```
 
 use std::fmt;
+
+#[cfg(feature = "tracing")]
+pub mod trace;
 
 use http::{HeaderMap, Uri};
 

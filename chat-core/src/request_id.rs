@@ -15,6 +15,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The 58 bits of the left half of the permutation.
 const LEFT_MASK: u64 = (1 << 58) - 1;
@@ -27,6 +28,22 @@ pub struct RequestIds {
 }
 
 impl RequestIds {
+    /// A generator keyed by 16 bytes that `fill` draws from the OS's random source, once per
+    /// client. Should `fill` fail (it returns `false`), the seed is the time from `now` and this
+    /// process's id: request ids must differ, they need not be secret.
+    pub fn seeded(
+        fill: impl FnOnce(&mut [u8; 16]) -> bool,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Self {
+        let mut seed = [0u8; 16];
+        if !fill(&mut seed) {
+            let nanos = now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            let mixed = nanos ^ (u128::from(std::process::id()) << 64);
+            seed = mixed.to_le_bytes();
+        }
+        Self::new(seed)
+    }
+
     /// A generator keyed by `seed`: 16 bytes the transport drew from the OS, once per client.
     pub fn new(seed: [u8; 16]) -> Self {
         let (low, high) = seed.split_at(8);
@@ -174,6 +191,28 @@ mod tests {
         assert_ne!(x.as_str(), y.as_str());
         assert_ne!(x.jitter_seed(), y.jitter_seed());
         assert_ne!(a.next().jitter_seed(), x.jitter_seed());
+    }
+
+    #[test]
+    fn a_seed_comes_from_the_random_source_or_else_from_the_clock() {
+        let drawn = RequestIds::seeded(
+            |seed| {
+                *seed = [7; 16];
+                true
+            },
+            || unreachable!("the clock is read only when the random source fails"),
+        );
+        assert_eq!(
+            drawn.next().as_str(),
+            RequestIds::new([7; 16]).next().as_str()
+        );
+
+        let at = |secs| move || UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        let (a, b) = (
+            RequestIds::seeded(|_| false, at(1)),
+            RequestIds::seeded(|_| false, at(2)),
+        );
+        assert_ne!(a.next().as_str(), b.next().as_str());
     }
 
     #[test]

@@ -13,9 +13,9 @@ use chat_core::{
 use tracing::Instrument;
 
 use crate::paging::{BoxFuture, Items, Next, Pages};
-use crate::trace::{self, TryLog};
 use crate::transport::Transport;
 use crate::{ClientOptions, CommunicationTokenCredential};
+use chat_core::log::trace::{self, TryLog};
 
 /// Transport, call settings and credential of one client (and the clients derived from it).
 #[derive(Debug)]
@@ -40,7 +40,15 @@ impl Executor {
             per_try_timeout: options.per_try_timeout,
             config,
             credential,
-            request_ids: RequestIds::new(crate::seed::random_seed()),
+            request_ids: RequestIds::seeded(
+                // From the OS by way of ring (already in the build through rustls): no `uuid`
+                // or second `getrandom` in the client build.
+                |seed| {
+                    let provider = rustls::crypto::ring::default_provider();
+                    provider.secure_random.fill(seed).is_ok()
+                },
+                SystemTime::now,
+            ),
         })
     }
 
@@ -110,12 +118,12 @@ impl Executor {
                 Ok(response) => {
                     let status = try_log.response(&response);
                     call.handle_response(SystemTime::now(), response);
-                    try_log.end(Some(status), call.scheduled_retry());
+                    try_log.end(Some(status), call.scheduled_retry(), Instant::now);
                 }
                 Err(e) => {
                     try_log.failed(&e);
                     call.handle_transport_error(SystemTime::now(), e);
-                    try_log.end(None, call.scheduled_retry());
+                    try_log.end(None, call.scheduled_retry(), Instant::now);
                 }
             }
         }
@@ -132,7 +140,7 @@ impl Executor {
             CallPoll::Transmit(request) => {
                 let remaining = budget.saturating_sub(started.elapsed());
                 let timeout = self.per_try_timeout.min(remaining);
-                let try_log = TryLog::start(&request, call.attempts());
+                let try_log = TryLog::start(&request, call.attempts(), Instant::now);
                 Step::Send(request, timeout, try_log)
             }
             CallPoll::NeedToken { rejected } => Step::Token(rejected),

@@ -174,9 +174,7 @@ mod entra;
 mod executor;
 mod paging;
 mod proxy;
-mod seed;
 mod stream;
-mod trace;
 mod transport;
 
 pub use chat_core;

@@ -159,9 +159,7 @@ mod entra;
 mod executor;
 mod paging;
 mod proxy;
-mod seed;
 mod socket;
-mod trace;
 mod transport;
 
 pub use chat_core;

@@ -1,16 +1,19 @@
-//! The logs of a call, as `tracing` spans and events (the README's "Logs"): a span per
-//! logical call, an event per try. Paths lose their ids, headers pass an allow-list
-//! ([`crate::log`]); nothing is cloned or formatted when no subscriber listens.
+//! The logs of a call, as `tracing` spans and events (the README's "Logs"), emitted by both
+//! transports: a span per logical call, an event per try. Paths lose their ids, headers pass an
+//! allow-list ([`crate::log`]); nothing is cloned or formatted when no subscriber listens.
+//!
+//! Behind the `tracing` feature, which both transports turn on. No clock is read here: the
+//! transport passes its clock (`Instant::now`), called only when a subscriber listens.
 
 use std::time::Instant;
 
-use chat_core::http::{Method, Request, Response, Uri};
-use chat_core::{log, Error, ScheduledRetry, TransportError};
+use crate::http::{Method, Request, Response, Uri};
+use crate::{log, Error, ScheduledRetry, TransportError};
 use tracing::{field, Level, Span};
 
 /// The span of one logical call (INFO): its operation and client request id, and, when it
 /// ends, its outcome, the number of tries and the failure's status.
-pub(crate) fn call_span(operation: &'static str, client_request_id: &str) -> Span {
+pub fn call_span(operation: &'static str, client_request_id: &str) -> Span {
     tracing::info_span!(
         "call",
         operation,
@@ -22,7 +25,7 @@ pub(crate) fn call_span(operation: &'static str, client_request_id: &str) -> Spa
 }
 
 /// Records how the call ended on its span.
-pub(crate) fn record_outcome<T>(span: &Span, result: &Result<T, Error>, tries: u32) {
+pub fn record_outcome<T>(span: &Span, result: &Result<T, Error>, tries: u32) {
     if span.is_disabled() {
         return;
     }
@@ -34,12 +37,14 @@ pub(crate) fn record_outcome<T>(span: &Span, result: &Result<T, Error>, tries: u
 }
 
 /// One try, watched for its log line: what the line needs, kept only when someone listens.
-pub(crate) struct TryLog {
+#[derive(Debug)]
+pub struct TryLog {
     /// Boxed: the log is held across the try, in every call's future, and is empty unless a
     /// subscriber listens.
     seen: Option<Box<Seen>>,
 }
 
+#[derive(Debug)]
 struct Seen {
     attempt: u32,
     method: Method,
@@ -49,8 +54,9 @@ struct Seen {
 }
 
 impl TryLog {
-    /// Before try number `attempt` is sent: its allowed headers at TRACE.
-    pub(crate) fn start(request: &Request<Vec<u8>>, attempt: u32) -> Self {
+    /// Before try number `attempt` is sent: its allowed headers at TRACE. `now` is the
+    /// transport's clock, read only when a subscriber listens.
+    pub fn start(request: &Request<Vec<u8>>, attempt: u32, now: impl FnOnce() -> Instant) -> Self {
         if !tracing::event_enabled!(Level::INFO) {
             return Self { seen: None };
         }
@@ -66,14 +72,14 @@ impl TryLog {
                 attempt,
                 method: request.method().clone(),
                 uri: request.uri().clone(),
-                started: Instant::now(),
+                started: now(),
                 failure: None,
             })),
         }
     }
 
     /// A response arrived: its allowed headers at TRACE; returns its status.
-    pub(crate) fn response(&self, response: &Response<Vec<u8>>) -> u16 {
+    pub fn response(&self, response: &Response<Vec<u8>>) -> u16 {
         let status = response.status().as_u16();
         if let Some(seen) = &self.seen {
             tracing::trace!(
@@ -87,19 +93,24 @@ impl TryLog {
     }
 
     /// The try failed in the transport: kept for [`TryLog::end`].
-    pub(crate) fn failed(&mut self, error: &TransportError) {
+    pub fn failed(&mut self, error: &TransportError) {
         if let Some(seen) = &mut self.seen {
             seen.failure = Some(error.clone());
         }
     }
 
     /// The try's one event, once the call has decided what follows it: DEBUG for a response,
-    /// INFO for a transport failure (as azure_core logs them).
-    pub(crate) fn end(self, status: Option<u16>, retry: Option<ScheduledRetry>) {
+    /// INFO for a transport failure (as azure_core logs them). `now` as for [`TryLog::start`].
+    pub fn end(
+        self,
+        status: Option<u16>,
+        retry: Option<ScheduledRetry>,
+        now: impl FnOnce() -> Instant,
+    ) {
         let Some(seen) = self.seen else {
             return;
         };
-        let duration = seen.started.elapsed();
+        let duration = now().saturating_duration_since(seen.started);
         let retry_reason = retry.map(|r| field::display(r.reason));
         let retry_delay = retry.map(|r| field::debug(r.delay));
         match &seen.failure {
