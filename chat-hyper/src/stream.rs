@@ -124,3 +124,20 @@ impl Write for Stream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_connection_does_not_carry_room_for_tls() {
+        let (ours, theirs) = (
+            std::mem::size_of::<Stream>(),
+            std::mem::size_of::<MaybeHttpsStream<Tcp>>(),
+        );
+        // 32-40 and 1,104-1,112 bytes with rustc 1.95 on x86_64, release and debug (BENCHMARKS.md,
+        // "Load that holds").
+        println!("pooled stream: {ours} bytes; hyper-rustls's MaybeHttpsStream: {theirs} bytes");
+        assert!(ours * 8 <= theirs, "{ours} bytes against {theirs}");
+    }
+}

@@ -272,6 +272,11 @@ fn in_flight_run(
     report.put("failed", failed.load(Ordering::Relaxed));
     report.put("seconds", format!("{elapsed:.2}"));
     report.put("peak_mb", format!("{:.1}", memory_mb("VmHWM")));
+    if let Sender::Ours(thread) = &sender {
+        // What each call in flight holds on the heap: the boxed future `.call()` returns.
+        let call = thread.send_message(CONTENT).call();
+        report.put("call_future_bytes", std::mem::size_of_val(&*call));
+    }
     let samples = samples
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -626,6 +631,11 @@ fn print_run(report: &Report) {
         "             resident set each second (MB): {}",
         report.get("rss_mb").unwrap_or("")
     );
+    if let Some(bytes) = report.get("call_future_bytes") {
+        println!(
+            "             each call in flight: a boxed future of {bytes} bytes (send_message)"
+        );
+    }
     if let Some(e) = report.get("first_error") {
         println!("             first error: {e}");
     }
