@@ -21,8 +21,6 @@ thread_local! {
 }
 
 impl Blocking for HyperRunner {
-    const CRATE: &'static str = "chat_hyper";
-
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {
         RUNTIME.with(|rt| rt.block_on(call))
     }

@@ -10,8 +10,6 @@ use chat_ureq::{CommunicationTokenCredential, UreqRunner};
 use log_flow::Blocking;
 
 impl Blocking for UreqRunner {
-    const CRATE: &'static str = "chat_ureq";
-
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error> {
         call
     }

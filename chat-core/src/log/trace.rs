@@ -11,6 +11,10 @@ use crate::http::{Method, Request, Response, Uri};
 use crate::{log, Error, ScheduledRetry, TransportError};
 use tracing::{field, Level, Span};
 
+/// The target of every span and event below, for both transports: filter on it
+/// (`RUST_LOG=chat_core::log::trace=debug`, or `chat_core=debug`).
+pub const TARGET: &str = module_path!();
+
 /// The span of one logical call (INFO): its operation and client request id, and, when it
 /// ends, its outcome, the number of tries and the failure's status.
 pub fn call_span(operation: &'static str, client_request_id: &str) -> Span {

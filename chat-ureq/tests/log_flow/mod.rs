@@ -9,6 +9,7 @@ use std::time::Duration;
 use chat_core::client::{ChatClient, ClientOptions, Connect, IdentityClient, PendingList};
 use chat_core::identifier::CommunicationIdentifier;
 use chat_core::identity::TokenScope;
+use chat_core::log::trace::TARGET;
 use chat_core::participants::ChatParticipant;
 use chat_core::{
     AccessKey, AccessToken, ApiVersion, Error, ListOperation, Operation, RetryOptions,
@@ -18,8 +19,6 @@ use chat_testkit::log_capture::{CapturedEvent, CapturedSpan, LogCapture};
 
 /// What a transport supplies to run the flow.
 pub(crate) trait Blocking: Connect + Sized + 'static {
-    /// The crate whose spans and events are looked at (`chat_ureq`, `chat_hyper`).
-    const CRATE: &'static str;
     /// Runs one call to its end.
     fn block<O: Operation + Send + 'static>(call: Self::Call<O>) -> Result<O::Output, Error>;
     /// Pages through a listing; returns the number of pages.
@@ -64,7 +63,7 @@ pub(crate) fn call_spans<R: Blocking>(capture: &LogCapture) -> Vec<CapturedSpan>
     capture
         .spans()
         .into_iter()
-        .filter(|s| s.name == "call" && s.target.starts_with(R::CRATE))
+        .filter(|s| s.name == "call" && s.target == TARGET)
         .collect()
 }
 
@@ -73,7 +72,7 @@ pub(crate) fn try_events<R: Blocking>(capture: &LogCapture) -> Vec<CapturedEvent
     capture
         .events()
         .into_iter()
-        .filter(|e| e.target.starts_with(R::CRATE))
+        .filter(|e| e.target == TARGET)
         .filter(|e| matches!(e.message(), Some("response" | "transport failure")))
         .collect()
 }

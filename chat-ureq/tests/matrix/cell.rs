@@ -353,7 +353,7 @@ fn log_problems(
     calls: usize,
     received: u64,
 ) -> Vec<String> {
-    let ours = |target: &str| target.starts_with("chat_ureq") || target.starts_with("chat_hyper");
+    let ours = |target: &str| target == chat_core::log::trace::TARGET;
     let spans: Vec<_> = logs.spans()[before.0..after.0]
         .iter()
         .filter(|s| s.name == "call" && ours(&s.target))
